@@ -1,0 +1,1 @@
+"""contextjson web service: settings, database, features and create_app()."""

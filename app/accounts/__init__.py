@@ -1,0 +1,1 @@
+"""Accounts (GitHub users/orgs that installed the App), their installations and repositories."""

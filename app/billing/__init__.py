@@ -1,0 +1,1 @@
+"""Budgets: the per-account ledger of credits, top-ups and charges."""

@@ -1,0 +1,100 @@
+"""Reading context.json at a commit, storing what it says, and reporting the `contextjson` check run."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import repository as repo_sql
+from app.contexts import repository as ctx_sql
+from app.contexts.push import CONTEXT_FILE_PATH
+from app.contexts.report import CHECK_NAME, render_check, render_too_large
+from app.contexts.validation import validate_context_json
+from app.db.models import ContextFile, Repository
+from app.runtime import Runtime
+from github_app import CheckOutput, FileTooLarge, InstallationAPI
+
+log = logging.getLogger("contextjson.contexts")
+
+
+async def check_context_file(
+    rt: Runtime, session: AsyncSession, repository_id: int, branch: str | None, sha: str | None
+) -> ContextFile | None:
+    """Check context.json of a repo at a commit (the branch head when sha is None); None if nothing to check."""
+    repo = await repo_sql.get_repository(session, repository_id)
+    if repo is None or not repo.active or repo.installation_id is None:
+        return None
+    installation = await repo_sql.get_installation(session, repo.installation_id)
+    if installation is None or not installation.active:
+        return None
+    async with rt.github.installation(repo.installation_id) as api:
+        branch = branch or repo.default_branch or await _default_branch(api, repo)
+        if branch is None:
+            return None
+        if sha is None:
+            head = await api.get_branch_head(repo.owner, repo.name, branch)
+            if head is None:
+                return None
+            sha = head.sha
+        return await _check_at(rt, session, api, repo, branch, sha)
+
+
+async def _default_branch(api: InstallationAPI, repo: Repository) -> str | None:
+    info = await api.get_repository(repo.owner, repo.name)
+    return info.default_branch if info else None
+
+
+async def _check_at(
+    rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
+) -> ContextFile | None:
+    limit = rt.settings.context_file_max_bytes
+    try:
+        file = await api.get_file(repo.owner, repo.name, CONTEXT_FILE_PATH, sha, max_bytes=limit)
+    except FileTooLarge as exc:
+        conclusion, output = render_too_large(exc.size, limit)
+        row = await _save(session, repo, branch, sha, "invalid", None, {}, [output.summary])
+        return await _report(api, session, repo, row, conclusion, output)
+    if file is None:
+        # No context.json here: remember that (links must stop serving it) but report nothing.
+        await _save(session, repo, branch, sha, "missing", None, {}, [])
+        return None
+    result = validate_context_json(file.content, rt.catalog.models)
+    entries = {eid: entry.to_dict() for eid, entry in result.entries.items()}
+    row = await _save(
+        session, repo, branch, sha, "valid" if result.ok else "invalid", result.document, entries,
+        [str(issue) for issue in result.issues],
+    )
+    conclusion, output = render_check(
+        result, public_base=rt.settings.public_base, owner=repo.owner, repo=repo.name, branch=branch
+    )
+    return await _report(api, session, repo, row, conclusion, output)
+
+
+async def _save(session: AsyncSession, repo: Repository, branch: str, sha: str, status: str,
+                document: dict | None, entries: dict, errors: list[str]) -> ContextFile:
+    return await ctx_sql.save_context_file(
+        session, repository_id=repo.id, branch=branch, commit_sha=sha, status=status, document=document,
+        entries=entries, errors=errors,
+    )
+
+
+async def _report(
+    api: InstallationAPI, session: AsyncSession, repo: Repository, row: ContextFile, conclusion: str,
+    output: CheckOutput,
+) -> ContextFile:
+    """Create the check run, or update ours when this commit was already checked (a re-run)."""
+    if row.check_run_id is not None:
+        await api.update_check_run(
+            repo.owner, repo.name, row.check_run_id, name=CHECK_NAME, conclusion=conclusion,  # type: ignore[arg-type]
+            output=output,
+        )
+    else:
+        run = await api.create_check_run(
+            repo.owner, repo.name, name=CHECK_NAME, head_sha=row.commit_sha, conclusion=conclusion,  # type: ignore[arg-type]
+            output=output,
+        )
+        row.check_run_id = run.id
+        session.add(row)
+    log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, row.commit_sha, conclusion)
+    return row

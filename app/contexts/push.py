@@ -1,0 +1,47 @@
+"""Which pushes need a context.json check."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import repository as repo_sql
+from app.accounts.service import check_followup
+from app.queue import FollowUp
+from github_app import PushEvent
+
+CONTEXT_FILE_PATH = "context.json"
+
+
+def needs_check(event: PushEvent) -> bool:
+    """A branch push that may have changed context.json at its new head."""
+    if event.branch is None or event.deleted:
+        return False
+    # New branches, force pushes and pushes GitHub sent without a commit list may change the file
+    # without any listed commit touching it.
+    return event.touches(CONTEXT_FILE_PATH) or event.created or event.forced or not event.commits
+
+
+async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
+    """Record the repository the push came from and ask for a check when context.json may have changed."""
+    if event.installation is None:
+        return []
+    installation = await repo_sql.get_installation(session, event.installation.id)
+    if installation is not None and not installation.active:
+        return []
+    owner = event.repository.owner
+    account = await repo_sql.upsert_account(session, github_id=owner.id, login=owner.login, type_=owner.type)
+    assert account.id is not None
+    if installation is None:
+        # The App was installed before this service saw it: adopt the installation from the push.
+        installation = await repo_sql.upsert_installation(
+            session, installation_id=event.installation.id, account_id=account.id,
+            repository_selection="selected", permissions={}, suspended=False,
+        )
+    await repo_sql.upsert_repository(
+        session, repo_id=event.repository.id, installation_id=installation.id, account_id=installation.account_id,
+        owner=owner.login, name=event.repository.name, private=event.repository.private,
+        default_branch=event.repository.default_branch,
+    )
+    if not needs_check(event):
+        return []
+    return [check_followup(event.repository.id, event.branch, event.after)]

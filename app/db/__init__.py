@@ -1,0 +1,1 @@
+"""Database: engine and sessions, SQLModel tables, Alembic migrations."""

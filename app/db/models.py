@@ -1,0 +1,146 @@
+"""SQLModel tables. GitHub ids are kept as our primary keys where GitHub owns the identity.
+
+Money is stored as integer micro-dollars (1 USD = 1_000_000) so sums are exact.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+MICROS_PER_USD = 1_000_000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Account(SQLModel, table=True):
+    """A GitHub user or organisation that installed the App; owns the budget."""
+
+    __tablename__ = "accounts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    github_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    login: str = Field(index=True)
+    type: str = "User"
+    balance_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class Installation(SQLModel, table=True):
+    """One installation of the App (id is GitHub's installation id)."""
+
+    __tablename__ = "installations"
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    account_id: int = Field(sa_column=Column(ForeignKey("accounts.id"), nullable=False, index=True))
+    repository_selection: str = "selected"
+    permissions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    suspended_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.deleted_at is None and self.suspended_at is None
+
+
+class Repository(SQLModel, table=True):
+    """A repository the App can see (id is GitHub's repository id)."""
+
+    __tablename__ = "repositories"
+    __table_args__ = (Index("ix_repositories_owner_name", "owner_lower", "name_lower"),)
+
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    installation_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, ForeignKey("installations.id"), index=True)
+    )
+    account_id: int = Field(sa_column=Column(ForeignKey("accounts.id"), nullable=False, index=True))
+    owner: str
+    name: str
+    owner_lower: str
+    name_lower: str
+    private: bool = False
+    default_branch: str | None = None
+    active: bool = True
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """A received GitHub webhook, stored before it is processed; unique on GitHub's delivery id."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    event: str
+    action: str | None = None
+    installation_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending | processed | failed
+    attempts: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class ContextFile(SQLModel, table=True):
+    """context.json as read at one commit of one branch: parsed entries or the errors found."""
+
+    __tablename__ = "context_files"
+    __table_args__ = (UniqueConstraint("repository_id", "branch", "commit_sha", name="uq_context_files_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False, index=True)
+    )
+    branch: str
+    commit_sha: str
+    status: str  # valid | invalid | missing
+    document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One movement of an account's money. `idempotency_key` makes grants and charges happen once."""
+
+    __tablename__ = "ledger_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(sa_column=Column(ForeignKey("accounts.id"), nullable=False, index=True))
+    kind: str  # credit | topup | debit | refund
+    amount_micros: int = Field(sa_column=Column(BigInteger, nullable=False))
+    idempotency_key: str | None = Field(default=None, sa_column=Column(Text, unique=True))
+    repository_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    result_id: str | None = None
+    note: str | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

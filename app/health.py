@@ -1,0 +1,38 @@
+"""GET /healthz: liveness plus readiness (database reachable, Redis reachable when configured)."""
+
+from __future__ import annotations
+
+from litestar import get
+from litestar.response import Response
+from sqlalchemy import text
+
+from app.runtime import Runtime
+
+
+@get("/healthz", summary="Liveness and readiness", cache=False)
+async def healthz(runtime: Runtime) -> Response[dict[str, str]]:
+    """200 when the database (and Redis, if used) answer; 503 with the failing part otherwise."""
+    checks: dict[str, str] = {}
+    try:
+        async with runtime.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # any failure means "not ready", reported rather than raised
+        checks["database"] = f"error: {type(exc).__name__}"
+    if runtime.settings.redis_url:
+        checks["redis"] = await _redis_status(runtime.settings.redis_url)
+    ok = all(v == "ok" for v in checks.values())
+    return Response({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
+
+
+async def _redis_status(url: str) -> str:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url, socket_timeout=2)
+    try:
+        await client.ping()
+        return "ok"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    finally:
+        await client.aclose()

@@ -1,0 +1,144 @@
+"""Enqueue background jobs by name: on arq (Redis) when REDIS_URL is set, else inside this process.
+
+`app` never imports `jobs`: the in-process runner resolves the job table from its dotted name, the
+same names arq workers register.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+log = logging.getLogger("contextjson.queue")
+
+JobFunction = Callable[..., Awaitable[Any]]
+IN_PROCESS_JOB_TABLE = "jobs.registry:JOB_FUNCTIONS"
+
+
+class RetryJob(Exception):  # noqa: N818  (reads as an instruction: "retry job")
+    """Raised by a job to be run again after `defer_seconds` (both runners honour it)."""
+
+    def __init__(self, defer_seconds: float = 5.0):
+        super().__init__(f"retry in {defer_seconds}s")
+        self.defer_seconds = defer_seconds
+
+
+class JobQueue(Protocol):
+    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class ArqJobQueue:
+    """Jobs go to Redis; `contextjson worker` processes run them."""
+
+    def __init__(self, redis_url: str, pool: Any = None):
+        self._redis_url = redis_url
+        self._pool: Any = pool
+        self._owns_pool = pool is None
+        self._lock = asyncio.Lock()
+
+    async def _get_pool(self) -> Any:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    from arq import create_pool
+                    from arq.connections import RedisSettings
+
+                    self._pool = await create_pool(RedisSettings.from_dsn(self._redis_url))
+        return self._pool
+
+    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
+        """Queue `name(*args)`; a job_id already queued or running is not queued twice."""
+        pool = await self._get_pool()
+        await pool.enqueue_job(name, *args, _job_id=job_id)
+
+    async def close(self) -> None:
+        if self._pool is not None and self._owns_pool:
+            await self._pool.aclose()
+        self._pool = None
+
+
+class InProcessJobQueue:
+    """Runs the same job functions as background tasks of this event loop (no Redis needed)."""
+
+    def __init__(self, functions: Mapping[str, JobFunction], ctx: dict[str, Any], *, concurrency: int = 4,
+                 max_tries: int = 5):
+        self._functions = functions
+        self._ctx = ctx
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._max_tries = max_tries
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._active_ids: set[str] = set()
+
+    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
+        """Start `name(*args)` in the background; unknown names fail loudly here, not later."""
+        if name not in self._functions:
+            raise KeyError(f"unknown job {name!r}")
+        if job_id is not None:
+            if job_id in self._active_ids:
+                return
+            self._active_ids.add(job_id)
+        task = asyncio.create_task(self._run(name, args, job_id), name=f"job:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, name: str, args: tuple[Any, ...], job_id: str | None) -> None:
+        try:
+            for attempt in range(1, self._max_tries + 1):
+                try:
+                    async with self._semaphore:
+                        await self._functions[name]({**self._ctx, "job_try": attempt}, *args)
+                    return
+                except RetryJob as retry:
+                    if attempt == self._max_tries:
+                        log.error("job.gave_up name=%s args=%s", name, args)
+                        return
+                    await asyncio.sleep(retry.defer_seconds)
+                except Exception:
+                    log.exception("job.failed name=%s args=%s", name, args)
+                    return
+        finally:
+            if job_id is not None:
+                self._active_ids.discard(job_id)
+
+    async def drain(self) -> None:
+        """Wait until every queued job (including jobs they enqueue) has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def load_in_process_jobs() -> Mapping[str, JobFunction]:
+    """The job table registered under IN_PROCESS_JOB_TABLE (module:attribute)."""
+    module_name, attr = IN_PROCESS_JOB_TABLE.split(":")
+    return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
+
+
+# Stable dotted job names (arq registers the same names in jobs/).
+JOB_PROCESS_DELIVERY = "github.process_delivery"
+JOB_SYNC_INSTALLATION = "github.sync_installation"
+JOB_CHECK_CONTEXT_FILE = "github.check_context_file"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A job a service wants run once the current transaction has committed."""
+
+    name: str
+    args: tuple[Any, ...]
+    job_id: str | None = None
+
+
+async def enqueue_all(queue: JobQueue, followups: list[FollowUp]) -> None:
+    """Enqueue follow-ups in order (call only after the commit that they depend on)."""
+    for item in followups:
+        await queue.enqueue(item.name, *item.args, job_id=item.job_id)

@@ -1,0 +1,65 @@
+"""The long-lived objects a process needs (settings, database, GitHub App, model list, job queue).
+
+The web app and the arq worker each build one Runtime; request handlers and jobs receive it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.db.engine import create_engine, create_sessionmaker
+from app.errors import AppError
+from app.models_catalog import ModelCatalog, load_catalog
+from app.queue import JobQueue
+from app.settings import Settings
+from github_app import GitHubApp, GitHubAppConfig
+
+
+class GitHubAppNotConfigured(AppError):
+    status_code = 503
+    code = "github.not_configured"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    catalog: ModelCatalog
+    queue: JobQueue | None = None
+    _github: GitHubApp | None = field(default=None, repr=False)
+
+    @property
+    def github(self) -> GitHubApp:
+        """The GitHub App client factory; a clear error when the App credentials are missing."""
+        if self._github is None:
+            pem = self.settings.github_private_key_pem()
+            if not self.settings.github_app_id or not pem:
+                raise GitHubAppNotConfigured("GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set")
+            self._github = GitHubApp(
+                GitHubAppConfig(app_id=self.settings.github_app_id, private_key_pem=pem,
+                                api_url=self.settings.github_api_url)
+            )
+        return self._github
+
+    def require_queue(self) -> JobQueue:
+        assert self.queue is not None, "the job queue is attached when the process starts"
+        return self.queue
+
+    async def close(self) -> None:
+        if self.queue is not None:
+            await self.queue.close()
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Create the engine, session factory and model list for this process (no I/O yet)."""
+    engine = create_engine(settings.database_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=create_sessionmaker(engine),
+        catalog=load_catalog(settings.models_file),
+    )

@@ -1,0 +1,69 @@
+"""All configuration, read once from the environment (names are the public contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODELS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "models.toml"
+
+
+class Settings(BaseSettings):
+    """Service settings; every field maps to the upper-case environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite:///contextjson.db"
+    redis_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-insecure-secret-key-change-me"
+
+    github_api_url: str = "https://api.github.com"
+    github_app_id: str | None = None
+    github_app_private_key: str | None = None
+    github_webhook_secret: str | None = None
+    github_client_id: str | None = None
+    github_client_secret: str | None = None
+
+    llm_base_url: str = "https://api.openai.com/v1"
+    llm_api_key: str | None = None
+    models_file: Path = DEFAULT_MODELS_FILE
+
+    cloudflare_api_url: str = "https://api.cloudflare.com/client/v4"
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+
+    free_credit_usd: float = Field(default=5.0, ge=0)
+    operator_logins: str = ""
+
+    # Not part of the public contract: tuning knobs with safe defaults.
+    webhook_max_body_bytes: int = 26 * 1024 * 1024  # GitHub caps payloads at 25 MB
+    context_file_max_bytes: int = 1024 * 1024
+    in_process_job_concurrency: int = 4
+
+    @property
+    def public_base(self) -> str:
+        """PUBLIC_URL without a trailing slash, for building absolute links."""
+        return self.public_url.rstrip("/")
+
+    @property
+    def operator_login_set(self) -> frozenset[str]:
+        return frozenset(x.strip().lower() for x in self.operator_logins.split(",") if x.strip())
+
+    def github_private_key_pem(self) -> str | None:
+        """GITHUB_APP_PRIVATE_KEY may hold the PEM text itself or a path to a PEM file."""
+        value = self.github_app_private_key
+        if not value:
+            return None
+        if "-----BEGIN" in value:
+            return value.replace("\\n", "\n")
+        return Path(value).expanduser().read_text()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own Settings and pass them to create_app)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""GitHub webhook intake (verify, store, enqueue) and processing of stored deliveries."""

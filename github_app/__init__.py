@@ -1,0 +1,29 @@
+"""GitHub App library: app JWT and cached installation tokens, webhook verification, typed API calls."""
+
+from github_app.api import BranchHead, CheckOutput, CheckRun, FileContent, FileTooLarge, InstallationAPI, RepoInfo
+from github_app.auth import GitHubApp, GitHubAppConfig
+from github_app.events import (
+    InstallationEvent,
+    InstallationRepositoriesEvent,
+    PushEvent,
+    parse_known_event,
+)
+from github_app.webhooks import sign, verify_signature
+
+__all__ = [
+    "BranchHead",
+    "CheckOutput",
+    "CheckRun",
+    "FileContent",
+    "FileTooLarge",
+    "GitHubApp",
+    "GitHubAppConfig",
+    "InstallationAPI",
+    "RepoInfo",
+    "InstallationEvent",
+    "InstallationRepositoriesEvent",
+    "PushEvent",
+    "parse_known_event",
+    "sign",
+    "verify_signature",
+]

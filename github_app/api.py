@@ -1,0 +1,243 @@
+"""Typed calls the service makes as an installation. Results are small dataclasses, not raw JSON.
+
+Only the fields we use are read from responses, so GitHub adding or changing unrelated fields never
+breaks us; githubkit supplies routing, auth, retries and typed parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from githubkit import GitHub
+from githubkit.exception import RequestFailed
+
+CheckConclusion = Literal["success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required"]
+
+
+class FileTooLarge(Exception):
+    """The file exists but is larger than the caller allows (or than the contents API returns inline)."""
+
+    def __init__(self, path: str, size: int, limit: int):
+        super().__init__(f"{path} is {size:,} bytes; the limit is {limit:,} bytes")
+        self.path, self.size, self.limit = path, size, limit
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    id: int
+    owner: str
+    name: str
+    private: bool
+    default_branch: str
+
+
+@dataclass(frozen=True)
+class BranchHead:
+    branch: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class FileContent:
+    path: str
+    sha: str
+    size: int
+    content: bytes
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    id: int
+    html_url: str | None
+
+
+@dataclass(frozen=True)
+class CheckOutput:
+    title: str
+    summary: str
+    text: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        data = {"title": self.title[:255], "summary": self.summary[:65535]}
+        if self.text:
+            data["text"] = self.text[:65535]
+        return data
+
+
+def _is_status(exc: RequestFailed, *codes: int) -> bool:
+    return exc.response.status_code in codes
+
+
+class InstallationAPI:
+    """The GitHub REST calls we need, as one installation."""
+
+    def __init__(self, client: GitHub[Any]):
+        self._gh = client
+        self._depth = 0
+
+    async def __aenter__(self) -> InstallationAPI:
+        # One HTTP connection pool for a batch of calls; githubkit refuses to be entered twice.
+        if self._depth == 0:
+            await self._gh.__aenter__()
+        self._depth += 1
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            await self._gh.__aexit__(*exc)
+
+    async def get_repository(self, owner: str, repo: str) -> RepoInfo | None:
+        """Repository metadata, or None when it does not exist or the installation cannot see it."""
+        try:
+            resp = await self._gh.rest.repos.async_get(owner, repo)
+        except RequestFailed as exc:
+            if _is_status(exc, 404, 403):
+                return None
+            raise
+        data = resp.json()
+        return RepoInfo(
+            id=data["id"],
+            owner=data["owner"]["login"],
+            name=data["name"],
+            private=bool(data.get("private")),
+            default_branch=data.get("default_branch") or "main",
+        )
+
+    async def get_branch_head(self, owner: str, repo: str, branch: str) -> BranchHead | None:
+        """The commit a branch points at, or None for an unknown branch."""
+        try:
+            resp = await self._gh.rest.repos.async_get_branch(owner, repo, branch)
+        except RequestFailed as exc:
+            if _is_status(exc, 404):
+                return None
+            raise
+        data = resp.json()
+        return BranchHead(branch=data["name"], sha=data["commit"]["sha"])
+
+    async def get_file(self, owner: str, repo: str, path: str, ref: str, *, max_bytes: int) -> FileContent | None:
+        """A file's bytes at a ref; None when missing (or a directory); FileTooLarge above max_bytes."""
+        try:
+            resp = await self._gh.rest.repos.async_get_content(owner, repo, path, ref=ref)
+        except RequestFailed as exc:
+            if _is_status(exc, 404):
+                return None
+            raise
+        data = resp.json()
+        if not isinstance(data, dict) or data.get("type") != "file":
+            return None
+        size = int(data.get("size", 0))
+        if size > max_bytes:
+            raise FileTooLarge(path, size, max_bytes)
+        if data.get("encoding") != "base64":
+            # GitHub stops inlining content above 1 MB ("encoding": "none").
+            raise FileTooLarge(path, size, min(max_bytes, 1024 * 1024))
+        content = base64.b64decode(data.get("content") or "")
+        return FileContent(path=data["path"], sha=data["sha"], size=size, content=content)
+
+    @asynccontextmanager
+    async def tarball(self, owner: str, repo: str, ref: str) -> AsyncIterator[AsyncIterator[bytes]]:
+        """Stream the repository archive at `ref` (gzip tar) in chunks, never holding it whole."""
+        async with self:  # keeps the HTTP client open while the body streams
+            resp = await self._gh.rest.repos.async_download_tarball_archive(owner, repo, ref, stream=True)
+            try:
+                yield resp.raw_response.aiter_bytes()
+            finally:
+                await resp.raw_response.aclose()
+
+    async def create_check_run(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        name: str,
+        head_sha: str,
+        conclusion: CheckConclusion,
+        output: CheckOutput,
+        details_url: str | None = None,
+    ) -> CheckRun:
+        """Create a completed check run on a commit."""
+        resp = await self._gh.rest.checks.async_create(
+            owner,
+            repo,
+            data=_check_body(name, conclusion, output, details_url) | {"head_sha": head_sha},  # type: ignore[arg-type]
+        )
+        data = resp.json()
+        return CheckRun(id=data["id"], html_url=data.get("html_url"))
+
+    async def update_check_run(
+        self,
+        owner: str,
+        repo: str,
+        check_run_id: int,
+        *,
+        name: str,
+        conclusion: CheckConclusion,
+        output: CheckOutput,
+        details_url: str | None = None,
+    ) -> CheckRun:
+        """Replace the result of an existing check run (re-running a check must not add a second one)."""
+        resp = await self._gh.rest.checks.async_update(
+            owner,
+            repo,
+            check_run_id,
+            data=_check_body(name, conclusion, output, details_url),  # type: ignore[arg-type]
+        )
+        data = resp.json()
+        return CheckRun(id=data["id"], html_url=data.get("html_url"))
+
+    async def create_commit_status(
+        self,
+        owner: str,
+        repo: str,
+        sha: str,
+        *,
+        state: Literal["error", "failure", "pending", "success"],
+        context: str,
+        description: str,
+        target_url: str | None = None,
+    ) -> None:
+        """Set a commit status (used where a check run does not fit, e.g. deploy links)."""
+        body: dict[str, Any] = {"state": state, "context": context, "description": description[:140]}
+        if target_url:
+            body["target_url"] = target_url
+        await self._gh.rest.repos.async_create_commit_status(owner, repo, sha, data=body)  # type: ignore[arg-type]
+
+    async def list_repositories(self) -> list[RepoInfo]:
+        """Every repository this installation can access (all pages)."""
+        repos: list[RepoInfo] = []
+        page = 1
+        while True:
+            resp = await self._gh.rest.apps.async_list_repos_accessible_to_installation(per_page=100, page=page)
+            data = resp.json()
+            for item in data.get("repositories", []):
+                repos.append(
+                    RepoInfo(
+                        id=item["id"],
+                        owner=item["owner"]["login"],
+                        name=item["name"],
+                        private=bool(item.get("private")),
+                        default_branch=item.get("default_branch") or "main",
+                    )
+                )
+            if len(repos) >= int(data.get("total_count", 0)) or not data.get("repositories"):
+                return repos
+            page += 1
+
+
+def _check_body(
+    name: str, conclusion: CheckConclusion, output: CheckOutput, details_url: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": name,
+        "status": "completed",
+        "conclusion": conclusion,
+        "output": output.as_dict(),
+    }
+    if details_url:
+        body["details_url"] = details_url
+    return body

@@ -1,0 +1,1 @@
+"""Background jobs: arq WorkerSettings and the tasks (thin wrappers around app services)."""

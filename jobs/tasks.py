@@ -1,0 +1,83 @@
+"""Job functions. Each opens its own session, calls one app service, commits, then enqueues follow-ups.
+
+They take ids, never objects, and running one twice is harmless (the services check state first).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from githubkit.exception import RequestError, RequestFailed, RequestTimeout
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.service import sync_installation as sync_installation_service
+from app.contexts.checks import check_context_file as check_context_file_service
+from app.queue import JOB_PROCESS_DELIVERY, FollowUp, RetryJob, enqueue_all
+from app.runtime import Runtime
+from app.webhooks.processing import process_delivery as process_delivery_service
+from app.webhooks.repository import stale_pending_ids
+
+log = logging.getLogger("contextjson.jobs")
+
+
+def _runtime(ctx: dict[str, Any]) -> Runtime:
+    return ctx["runtime"]  # type: ignore[no-any-return]
+
+
+@asynccontextmanager
+async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, AsyncSession, list[FollowUp]]]:
+    """One transaction per job; follow-ups are enqueued only after it commits.
+
+    Passing GitHub failures (network, 5xx, rate limits) become a retry with exponential backoff.
+    """
+    rt = _runtime(ctx)
+    followups: list[FollowUp] = []
+    try:
+        async with rt.sessions() as session:
+            yield rt, session, followups
+            await session.commit()
+    except (RequestError, RequestTimeout) as exc:
+        raise RetryJob(_backoff(ctx)) from exc
+    except RequestFailed as exc:
+        if exc.response.status_code >= 500 or exc.response.status_code in (403, 429):
+            raise RetryJob(_backoff(ctx)) from exc
+        raise
+    await enqueue_all(rt.require_queue(), followups)
+
+
+def _backoff(ctx: dict[str, Any]) -> float:
+    return float(min(300, 2 ** int(ctx.get("job_try", 1))))
+
+
+async def process_delivery(ctx: dict[str, Any], delivery_pk: int) -> None:
+    """github.process_delivery: apply one stored webhook delivery."""
+    async with _unit_of_work(ctx) as (rt, session, followups):
+        followups.extend(await process_delivery_service(rt, session, delivery_pk))
+
+
+async def sync_installation(ctx: dict[str, Any], installation_id: int) -> None:
+    """github.sync_installation: refresh an installation's repositories and check them."""
+    async with _unit_of_work(ctx) as (rt, session, followups):
+        followups.extend(await sync_installation_service(rt, session, installation_id))
+
+
+async def check_context_file(ctx: dict[str, Any], repository_id: int, branch: str | None, sha: str | None) -> None:
+    """github.check_context_file: validate context.json at a commit and report the check run."""
+    async with _unit_of_work(ctx) as (rt, session, _):
+        await check_context_file_service(rt, session, repository_id, branch, sha)
+
+
+async def requeue_pending_deliveries(ctx: dict[str, Any], older_than_seconds: float = 60.0) -> int:
+    """github.requeue_pending: re-enqueue deliveries stored but never processed (lost enqueue, crash)."""
+    rt = _runtime(ctx)
+    async with rt.sessions() as session:
+        ids = await stale_pending_ids(session, timedelta(seconds=older_than_seconds))
+    for pk in ids:
+        await rt.require_queue().enqueue(JOB_PROCESS_DELIVERY, pk, job_id=f"delivery:{pk}")
+    if ids:
+        log.info("github.requeue_pending count=%d", len(ids))
+    return len(ids)
