@@ -20,8 +20,14 @@ def _serve(args: argparse.Namespace) -> None:
     if is_sqlite(settings.database_url):
         # The one-command default: a fresh SQLite file is created and kept up to date automatically.
         upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+    )
 
 
 def _worker(_: argparse.Namespace) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.response import Response
 from sqlalchemy import text
 
@@ -10,7 +11,7 @@ from app.runtime import Runtime
 
 
 @get("/healthz", summary="Liveness and readiness", cache=False)
-async def healthz(runtime: Runtime) -> Response[dict[str, str]]:
+async def healthz(runtime: NamedDependency[Runtime]) -> Response[dict[str, str]]:
     """200 when the database (and Redis, if used) answer; 503 with the failing part otherwise."""
     checks: dict[str, str] = {}
     try:

@@ -49,7 +49,7 @@ def parse_catalog(text: str, source: str = "MODELS_FILE") -> ModelCatalog:
         raise ModelsFileError(f"{source}: {exc}") from exc
     raw_models = data.get("models")
     if not isinstance(raw_models, dict) or not raw_models:
-        raise ModelsFileError(f"{source}: needs at least one [models.\"name\"] table")
+        raise ModelsFileError(f'{source}: needs at least one [models."name"] table')
     models: dict[str, ModelPrice] = {}
     for name, spec in raw_models.items():
         try:

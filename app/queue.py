@@ -66,8 +66,9 @@ class ArqJobQueue:
 class InProcessJobQueue:
     """Runs the same job functions as background tasks of this event loop (no Redis needed)."""
 
-    def __init__(self, functions: Mapping[str, JobFunction], ctx: dict[str, Any], *, concurrency: int = 4,
-                 max_tries: int = 5):
+    def __init__(
+        self, functions: Mapping[str, JobFunction], ctx: dict[str, Any], *, concurrency: int = 4, max_tries: int = 5
+    ):
         self._functions = functions
         self._ctx = ctx
         self._semaphore = asyncio.Semaphore(concurrency)

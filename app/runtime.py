@@ -39,8 +39,9 @@ class Runtime:
             if not self.settings.github_app_id or not pem:
                 raise GitHubAppNotConfigured("GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set")
             self._github = GitHubApp(
-                GitHubAppConfig(app_id=self.settings.github_app_id, private_key_pem=pem,
-                                api_url=self.settings.github_api_url)
+                GitHubAppConfig(
+                    app_id=self.settings.github_app_id, private_key_pem=pem, api_url=self.settings.github_api_url
+                )
             )
         return self._github
 

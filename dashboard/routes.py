@@ -5,13 +5,14 @@ from __future__ import annotations
 from html import escape
 
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.response import Response
 
 from app.runtime import Runtime
 
 
 @get("/", include_in_schema=False, media_type="text/html")
-async def landing(runtime: Runtime) -> Response[str]:
+async def landing(runtime: NamedDependency[Runtime]) -> Response[str]:
     """What this service is and how to use it (never a blank page)."""
     base = escape(runtime.settings.public_base)
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>contextjson</title>

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
+from githubkit.utils import UNSET
 
 CheckConclusion = Literal["success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required"]
 
@@ -68,6 +69,11 @@ class CheckOutput:
         return data
 
 
+def _json(resp: Any) -> Any:
+    """The decoded body; we read it as plain JSON (only the fields we use) rather than githubkit's models."""
+    return resp.raw_response.json()
+
+
 def _is_status(exc: RequestFailed, *codes: int) -> bool:
     return exc.response.status_code in codes
 
@@ -99,7 +105,7 @@ class InstallationAPI:
             if _is_status(exc, 404, 403):
                 return None
             raise
-        data = resp.json()
+        data = _json(resp)
         return RepoInfo(
             id=data["id"],
             owner=data["owner"]["login"],
@@ -116,7 +122,7 @@ class InstallationAPI:
             if _is_status(exc, 404):
                 return None
             raise
-        data = resp.json()
+        data = _json(resp)
         return BranchHead(branch=data["name"], sha=data["commit"]["sha"])
 
     async def get_file(self, owner: str, repo: str, path: str, ref: str, *, max_bytes: int) -> FileContent | None:
@@ -127,7 +133,7 @@ class InstallationAPI:
             if _is_status(exc, 404):
                 return None
             raise
-        data = resp.json()
+        data = _json(resp)
         if not isinstance(data, dict) or data.get("type") != "file":
             return None
         size = int(data.get("size", 0))
@@ -161,12 +167,17 @@ class InstallationAPI:
         details_url: str | None = None,
     ) -> CheckRun:
         """Create a completed check run on a commit."""
-        resp = await self._gh.rest.checks.async_create(
+        resp = await self._gh.rest.checks.async_create(  # type: ignore[call-overload]
             owner,
             repo,
-            data=_check_body(name, conclusion, output, details_url) | {"head_sha": head_sha},  # type: ignore[arg-type]
+            name=name,
+            head_sha=head_sha,
+            status="completed",
+            conclusion=conclusion,
+            output=output.as_dict(),
+            details_url=details_url or UNSET,
         )
-        data = resp.json()
+        data = _json(resp)
         return CheckRun(id=data["id"], html_url=data.get("html_url"))
 
     async def update_check_run(
@@ -181,13 +192,17 @@ class InstallationAPI:
         details_url: str | None = None,
     ) -> CheckRun:
         """Replace the result of an existing check run (re-running a check must not add a second one)."""
-        resp = await self._gh.rest.checks.async_update(
+        resp = await self._gh.rest.checks.async_update(  # type: ignore[call-overload]
             owner,
             repo,
             check_run_id,
-            data=_check_body(name, conclusion, output, details_url),  # type: ignore[arg-type]
+            name=name,
+            status="completed",
+            conclusion=conclusion,
+            output=output.as_dict(),
+            details_url=details_url or UNSET,
         )
-        data = resp.json()
+        data = _json(resp)
         return CheckRun(id=data["id"], html_url=data.get("html_url"))
 
     async def create_commit_status(
@@ -202,10 +217,9 @@ class InstallationAPI:
         target_url: str | None = None,
     ) -> None:
         """Set a commit status (used where a check run does not fit, e.g. deploy links)."""
-        body: dict[str, Any] = {"state": state, "context": context, "description": description[:140]}
-        if target_url:
-            body["target_url"] = target_url
-        await self._gh.rest.repos.async_create_commit_status(owner, repo, sha, data=body)  # type: ignore[arg-type]
+        await self._gh.rest.repos.async_create_commit_status(
+            owner, repo, sha, state=state, context=context, description=description[:140], target_url=target_url
+        )
 
     async def list_repositories(self) -> list[RepoInfo]:
         """Every repository this installation can access (all pages)."""
@@ -213,7 +227,7 @@ class InstallationAPI:
         page = 1
         while True:
             resp = await self._gh.rest.apps.async_list_repos_accessible_to_installation(per_page=100, page=page)
-            data = resp.json()
+            data = _json(resp)
             for item in data.get("repositories", []):
                 repos.append(
                     RepoInfo(
@@ -228,16 +242,3 @@ class InstallationAPI:
                 return repos
             page += 1
 
-
-def _check_body(
-    name: str, conclusion: CheckConclusion, output: CheckOutput, details_url: str | None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": name,
-        "status": "completed",
-        "conclusion": conclusion,
-        "output": output.as_dict(),
-    }
-    if details_url:
-        body["details_url"] = details_url
-    return body

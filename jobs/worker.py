@@ -30,7 +30,9 @@ def _arq_retry(fn: JobFunction) -> JobFunction:
 
 
 def arq_functions() -> list[Function]:
-    return [func(_arq_retry(fn), name=name) for name, fn in JOB_FUNCTIONS.items() if name != JOB_REQUEUE_PENDING]
+    """The job table as arq Functions (the requeue job runs as a cron job instead)."""
+    wrapped = {name: _arq_retry(fn) for name, fn in JOB_FUNCTIONS.items() if name != JOB_REQUEUE_PENDING}
+    return [func(fn, name=name) for name, fn in wrapped.items()]  # type: ignore[arg-type]
 
 
 async def startup(ctx: dict[str, Any]) -> None:

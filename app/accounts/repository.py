@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.db.models import Account, Installation, Repository, utcnow
 from app.db.upsert import upsert
@@ -20,14 +21,19 @@ async def upsert_account(session: AsyncSession, *, github_id: int, login: str, t
         conflict=["github_id"],
         update=["login", "type"],
     )
-    account = (await session.execute(select(Account).where(Account.github_id == github_id))).scalar_one()
+    account = (await session.execute(select(Account).where(col(Account.github_id) == github_id))).scalar_one()
     await session.refresh(account)
     return account
 
 
 async def upsert_installation(
-    session: AsyncSession, *, installation_id: int, account_id: int, repository_selection: str,
-    permissions: dict[str, str], suspended: bool,
+    session: AsyncSession,
+    *,
+    installation_id: int,
+    account_id: int,
+    repository_selection: str,
+    permissions: dict[str, str],
+    suspended: bool,
 ) -> Installation:
     """Create or refresh an installation; a reinstall under the same id is live again."""
     now = utcnow()
@@ -35,9 +41,14 @@ async def upsert_installation(
         session,
         Installation,
         {
-            "id": installation_id, "account_id": account_id, "repository_selection": repository_selection,
-            "permissions": permissions, "suspended_at": now if suspended else None, "deleted_at": None,
-            "created_at": now, "updated_at": now,
+            "id": installation_id,
+            "account_id": account_id,
+            "repository_selection": repository_selection,
+            "permissions": permissions,
+            "suspended_at": now if suspended else None,
+            "deleted_at": None,
+            "created_at": now,
+            "updated_at": now,
         },
         conflict=["id"],
         update=["account_id", "repository_selection", "permissions", "suspended_at", "deleted_at", "updated_at"],
@@ -61,26 +72,51 @@ async def set_installation_state(
         values["suspended_at"] = utcnow() if suspended else None
     if deleted is not None:
         values["deleted_at"] = utcnow() if deleted else None
-    await session.execute(update(Installation).where(Installation.id == installation_id).values(**values))
+    await session.execute(update(Installation).where(col(Installation.id) == installation_id).values(**values))
     if deleted:
         await session.execute(
-            update(Repository).where(Repository.installation_id == installation_id).values(active=False)
+            update(Repository).where(col(Repository.installation_id) == installation_id).values(active=False)
         )
 
 
 async def upsert_repository(
-    session: AsyncSession, *, repo_id: int, installation_id: int | None, account_id: int, owner: str, name: str,
-    private: bool, default_branch: str | None,
+    session: AsyncSession,
+    *,
+    repo_id: int,
+    installation_id: int | None,
+    account_id: int,
+    owner: str,
+    name: str,
+    private: bool,
+    default_branch: str | None,
 ) -> None:
     """Create or refresh a repository the installation can see (renames keep the same id)."""
     now = utcnow()
     values = {
-        "id": repo_id, "installation_id": installation_id, "account_id": account_id, "owner": owner, "name": name,
-        "owner_lower": owner.lower(), "name_lower": name.lower(), "private": private,
-        "default_branch": default_branch, "active": True, "created_at": now, "updated_at": now,
+        "id": repo_id,
+        "installation_id": installation_id,
+        "account_id": account_id,
+        "owner": owner,
+        "name": name,
+        "owner_lower": owner.lower(),
+        "name_lower": name.lower(),
+        "private": private,
+        "default_branch": default_branch,
+        "active": True,
+        "created_at": now,
+        "updated_at": now,
     }
-    updated = ["installation_id", "account_id", "owner", "name", "owner_lower", "name_lower", "private",
-               "active", "updated_at"]
+    updated = [
+        "installation_id",
+        "account_id",
+        "owner",
+        "name",
+        "owner_lower",
+        "name_lower",
+        "private",
+        "active",
+        "updated_at",
+    ]
     if default_branch is not None:
         updated.append("default_branch")
     await upsert(session, Repository, values, conflict=["id"], update=updated)
@@ -91,7 +127,7 @@ async def deactivate_repositories(session: AsyncSession, repo_ids: Iterable[int]
     ids = list(repo_ids)
     if ids:
         await session.execute(
-            update(Repository).where(Repository.id.in_(ids)).values(active=False, updated_at=utcnow())  # type: ignore[attr-defined]
+            update(Repository).where(col(Repository.id).in_(ids)).values(active=False, updated_at=utcnow())
         )
 
 
@@ -103,12 +139,14 @@ async def find_repository(session: AsyncSession, owner: str, name: str) -> Repos
     """The active repository with this owner/name (case-insensitive, as GitHub's are)."""
     stmt = (
         select(Repository)
-        .where(Repository.owner_lower == owner.lower(), Repository.name_lower == name.lower())
-        .order_by(Repository.active.desc())  # type: ignore[attr-defined]
+        .where(col(Repository.owner_lower) == owner.lower(), col(Repository.name_lower) == name.lower())
+        .order_by(col(Repository.active).desc())
     )
     return (await session.execute(stmt)).scalars().first()
 
 
 async def repositories_of_installation(session: AsyncSession, installation_id: int) -> list[Repository]:
-    stmt = select(Repository).where(Repository.installation_id == installation_id, Repository.active.is_(True))  # type: ignore[attr-defined]
+    stmt = select(Repository).where(
+        col(Repository.installation_id) == installation_id, col(Repository.active).is_(True)
+    )
     return list((await session.execute(stmt)).scalars())

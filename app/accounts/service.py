@@ -35,8 +35,12 @@ async def _record_installation(session: AsyncSession, inst: InstallationRef, *, 
     )
     assert account.id is not None
     await repo_sql.upsert_installation(
-        session, installation_id=inst.id, account_id=account.id,
-        repository_selection=inst.repository_selection, permissions=inst.permissions, suspended=suspended,
+        session,
+        installation_id=inst.id,
+        account_id=account.id,
+        repository_selection=inst.repository_selection,
+        permissions=inst.permissions,
+        suspended=suspended,
     )
     return account
 
@@ -44,12 +48,20 @@ async def _record_installation(session: AsyncSession, inst: InstallationRef, *, 
 async def _record_repos(session: AsyncSession, installation_id: int, account_id: int, repos: list[RepoRef]) -> None:
     for repo in repos:
         await repo_sql.upsert_repository(
-            session, repo_id=repo.id, installation_id=installation_id, account_id=account_id,
-            owner=repo.owner, name=repo.name, private=repo.private, default_branch=None,
+            session,
+            repo_id=repo.id,
+            installation_id=installation_id,
+            account_id=account_id,
+            owner=repo.owner,
+            name=repo.name,
+            private=repo.private,
+            default_branch=None,
         )
 
 
-async def apply_installation_event(session: AsyncSession, free_credit_usd: float, event: InstallationEvent) -> list[FollowUp]:
+async def apply_installation_event(
+    session: AsyncSession, free_credit_usd: float, event: InstallationEvent
+) -> list[FollowUp]:
     """created / deleted / suspend / unsuspend / new_permissions_accepted → database state + follow-ups."""
     inst, action = event.installation, event.action
     if action == "deleted":
@@ -63,16 +75,23 @@ async def apply_installation_event(session: AsyncSession, free_credit_usd: float
     if action == "created":
         # Keyed on the GitHub account, so uninstalling and reinstalling never grants it twice.
         await credit_once(
-            session, account_id=account.id, amount_micros=usd_to_micros(free_credit_usd),
-            idempotency_key=f"free-credit:{account.github_id}", note="free credit on install",
+            session,
+            account_id=account.id,
+            amount_micros=usd_to_micros(free_credit_usd),
+            idempotency_key=f"free-credit:{account.github_id}",
+            note="free credit on install",
         )
         await _record_repos(session, inst.id, account.id, event.repositories or [])
     return [sync_followup(inst.id)]
 
 
-async def apply_installation_repositories(session: AsyncSession, event: InstallationRepositoriesEvent) -> list[FollowUp]:
+async def apply_installation_repositories(
+    session: AsyncSession, event: InstallationRepositoriesEvent
+) -> list[FollowUp]:
     """Repositories added to / removed from an installation."""
-    account = await _record_installation(session, event.installation, suspended=event.installation.suspended_at is not None)
+    account = await _record_installation(
+        session, event.installation, suspended=event.installation.suspended_at is not None
+    )
     if account is None:
         return []
     assert account.id is not None
@@ -92,8 +111,14 @@ async def sync_installation(rt: Runtime, session: AsyncSession, installation_id:
     for repo in repos:
         seen.add(repo.id)
         await repo_sql.upsert_repository(
-            session, repo_id=repo.id, installation_id=installation_id, account_id=installation.account_id,
-            owner=repo.owner, name=repo.name, private=repo.private, default_branch=repo.default_branch,
+            session,
+            repo_id=repo.id,
+            installation_id=installation_id,
+            account_id=installation.account_id,
+            owner=repo.owner,
+            name=repo.name,
+            private=repo.private,
+            default_branch=repo.default_branch,
         )
     known = await repo_sql.repositories_of_installation(session, installation_id)
     await repo_sql.deactivate_repositories(session, [r.id for r in known if r.id not in seen])

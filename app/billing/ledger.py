@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.db.models import MICROS_PER_USD, Account, LedgerEntry, utcnow
 from app.db.upsert import insert_ignore
@@ -20,7 +21,12 @@ def micros_to_usd(micros: int) -> Decimal:
 
 
 async def credit_once(
-    session: AsyncSession, *, account_id: int, amount_micros: int, idempotency_key: str, kind: str = "credit",
+    session: AsyncSession,
+    *,
+    account_id: int,
+    amount_micros: int,
+    idempotency_key: str,
+    kind: str = "credit",
     note: str | None = None,
 ) -> bool:
     """Add money exactly once per idempotency key; returns False when that key was already credited."""
@@ -28,20 +34,28 @@ async def credit_once(
         session,
         LedgerEntry,
         {
-            "account_id": account_id, "kind": kind, "amount_micros": amount_micros,
-            "idempotency_key": idempotency_key, "note": note, "created_at": utcnow(),
+            "account_id": account_id,
+            "kind": kind,
+            "amount_micros": amount_micros,
+            "idempotency_key": idempotency_key,
+            "note": note,
+            "created_at": utcnow(),
         },
         conflict=["idempotency_key"],
     )
     if entry_id is None:
         return False
     await session.execute(
-        update(Account).where(Account.id == account_id).values(balance_micros=Account.balance_micros + amount_micros)
+        update(Account)
+        .where(col(Account.id) == account_id)
+        .values(balance_micros=Account.balance_micros + amount_micros)
     )
     return True
 
 
 async def ledger_balance(session: AsyncSession, account_id: int) -> int:
     """The balance recomputed from the ledger (the source of truth for audits)."""
-    stmt = select(func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).where(LedgerEntry.account_id == account_id)
+    stmt = select(func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).where(
+        col(LedgerEntry.account_id) == account_id
+    )
     return int((await session.execute(stmt)).scalar_one())

@@ -62,7 +62,13 @@ async def _check_at(
     result = validate_context_json(file.content, rt.catalog.models)
     entries = {eid: entry.to_dict() for eid, entry in result.entries.items()}
     row = await _save(
-        session, repo, branch, sha, "valid" if result.ok else "invalid", result.document, entries,
+        session,
+        repo,
+        branch,
+        sha,
+        "valid" if result.ok else "invalid",
+        result.document,
+        entries,
         [str(issue) for issue in result.issues],
     )
     conclusion, output = render_check(
@@ -71,27 +77,53 @@ async def _check_at(
     return await _report(api, session, repo, row, conclusion, output)
 
 
-async def _save(session: AsyncSession, repo: Repository, branch: str, sha: str, status: str,
-                document: dict | None, entries: dict, errors: list[str]) -> ContextFile:
+async def _save(
+    session: AsyncSession,
+    repo: Repository,
+    branch: str,
+    sha: str,
+    status: str,
+    document: dict | None,
+    entries: dict,
+    errors: list[str],
+) -> ContextFile:
     return await ctx_sql.save_context_file(
-        session, repository_id=repo.id, branch=branch, commit_sha=sha, status=status, document=document,
-        entries=entries, errors=errors,
+        session,
+        repository_id=repo.id,
+        branch=branch,
+        commit_sha=sha,
+        status=status,
+        document=document,
+        entries=entries,
+        errors=errors,
     )
 
 
 async def _report(
-    api: InstallationAPI, session: AsyncSession, repo: Repository, row: ContextFile, conclusion: str,
+    api: InstallationAPI,
+    session: AsyncSession,
+    repo: Repository,
+    row: ContextFile,
+    conclusion: str,
     output: CheckOutput,
 ) -> ContextFile:
     """Create the check run, or update ours when this commit was already checked (a re-run)."""
     if row.check_run_id is not None:
         await api.update_check_run(
-            repo.owner, repo.name, row.check_run_id, name=CHECK_NAME, conclusion=conclusion,  # type: ignore[arg-type]
+            repo.owner,
+            repo.name,
+            row.check_run_id,
+            name=CHECK_NAME,
+            conclusion=conclusion,  # type: ignore[arg-type]
             output=output,
         )
     else:
         run = await api.create_check_run(
-            repo.owner, repo.name, name=CHECK_NAME, head_sha=row.commit_sha, conclusion=conclusion,  # type: ignore[arg-type]
+            repo.owner,
+            repo.name,
+            name=CHECK_NAME,
+            head_sha=row.commit_sha,
+            conclusion=conclusion,  # type: ignore[arg-type]
             output=output,
         )
         row.check_run_id = run.id

@@ -34,12 +34,21 @@ async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
     if installation is None:
         # The App was installed before this service saw it: adopt the installation from the push.
         installation = await repo_sql.upsert_installation(
-            session, installation_id=event.installation.id, account_id=account.id,
-            repository_selection="selected", permissions={}, suspended=False,
+            session,
+            installation_id=event.installation.id,
+            account_id=account.id,
+            repository_selection="selected",
+            permissions={},
+            suspended=False,
         )
     await repo_sql.upsert_repository(
-        session, repo_id=event.repository.id, installation_id=installation.id, account_id=installation.account_id,
-        owner=owner.login, name=event.repository.name, private=event.repository.private,
+        session,
+        repo_id=event.repository.id,
+        installation_id=installation.id,
+        account_id=installation.account_id,
+        owner=owner.login,
+        name=event.repository.name,
+        private=event.repository.private,
         default_branch=event.repository.default_branch,
     )
     if not needs_check(event):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from app.contexts.validation import ValidationResult
+from app.contexts.validation import ValidationIssue, ValidationResult
 from github_app import CheckOutput
 
 CHECK_NAME = "contextjson"
@@ -18,6 +18,12 @@ def visitor_link(public_base: str, owner: str, repo: str, branch: str, context_i
 def _cell(text: str) -> str:
     """Make user text safe inside a Markdown table cell."""
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ").strip()
+
+
+def _located(issue: ValidationIssue) -> str:
+    if issue.line is None:
+        return issue.message
+    return f"line {issue.line}, column {issue.column}: {issue.message}"
 
 
 def _entries_table(result: ValidationResult, links: dict[str, str]) -> str:
@@ -39,7 +45,7 @@ def render_check(
         return "success", CheckOutput(title=title, summary=summary)
     count = len(result.issues)
     title = f"context.json has {count} error{'s' if count != 1 else ''}"
-    lines = [f"- `{issue.path}`: {_cell(issue.message)}" for issue in result.issues]
+    lines = [f"- `{issue.path}`: {_cell(_located(issue))}" for issue in result.issues]
     summary = "Fix these problems in `context.json`:\n\n" + "\n".join(lines)
     if result.entries:
         summary += "\n\nThese entries are valid and keep working:\n\n" + _entries_table(result, links)

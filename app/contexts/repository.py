@@ -6,28 +6,44 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.db.models import ContextFile, utcnow
 from app.db.upsert import upsert
 
 
 async def save_context_file(
-    session: AsyncSession, *, repository_id: int, branch: str, commit_sha: str, status: str,
-    document: dict[str, Any] | None, entries: dict[str, Any], errors: list[str],
+    session: AsyncSession,
+    *,
+    repository_id: int,
+    branch: str,
+    commit_sha: str,
+    status: str,
+    document: dict[str, Any] | None,
+    entries: dict[str, Any],
+    errors: list[str],
 ) -> ContextFile:
     """Store (or replace) what context.json held at this repo/branch/commit; keeps a known check run id."""
     await upsert(
         session,
         ContextFile,
         {
-            "repository_id": repository_id, "branch": branch, "commit_sha": commit_sha, "status": status,
-            "document": document, "entries": entries, "errors": errors, "created_at": utcnow(),
+            "repository_id": repository_id,
+            "branch": branch,
+            "commit_sha": commit_sha,
+            "status": status,
+            "document": document,
+            "entries": entries,
+            "errors": errors,
+            "created_at": utcnow(),
         },
         conflict=["repository_id", "branch", "commit_sha"],
         update=["status", "document", "entries", "errors"],
     )
     stmt = select(ContextFile).where(
-        ContextFile.repository_id == repository_id, ContextFile.branch == branch, ContextFile.commit_sha == commit_sha
+        col(ContextFile.repository_id) == repository_id,
+        col(ContextFile.branch) == branch,
+        col(ContextFile.commit_sha) == commit_sha,
     )
     row = (await session.execute(stmt)).scalar_one()
     await session.refresh(row)
@@ -38,8 +54,8 @@ async def latest_for_branch(session: AsyncSession, repository_id: int, branch: s
     """The most recently checked context.json of a branch."""
     stmt = (
         select(ContextFile)
-        .where(ContextFile.repository_id == repository_id, ContextFile.branch == branch)
-        .order_by(ContextFile.id.desc())  # type: ignore[union-attr]
+        .where(col(ContextFile.repository_id) == repository_id, col(ContextFile.branch) == branch)
+        .order_by(col(ContextFile.id).desc())
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -28,9 +28,7 @@ class Account(SQLModel, table=True):
     login: str = Field(index=True)
     type: str = "User"
     balance_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class Installation(SQLModel, table=True):
@@ -44,12 +42,8 @@ class Installation(SQLModel, table=True):
     permissions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     suspended_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
     @property
     def active(self) -> bool:
@@ -74,12 +68,8 @@ class Repository(SQLModel, table=True):
     private: bool = False
     default_branch: str | None = None
     active: bool = True
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
     @property
     def full_name(self) -> str:
@@ -100,9 +90,7 @@ class WebhookDelivery(SQLModel, table=True):
     status: str = Field(default="pending", index=True)  # pending | processed | failed
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
-    received_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
 
 
@@ -113,9 +101,7 @@ class ContextFile(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("repository_id", "branch", "commit_sha", name="uq_context_files_ref"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    repository_id: int = Field(
-        sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False, index=True)
-    )
+    repository_id: int = Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False, index=True))
     branch: str
     commit_sha: str
     status: str  # valid | invalid | missing
@@ -123,9 +109,7 @@ class ContextFile(SQLModel, table=True):
     entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class LedgerEntry(SQLModel, table=True):
@@ -141,6 +125,4 @@ class LedgerEntry(SQLModel, table=True):
     repository_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     result_id: str | None = None
     note: str | None = None
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -41,7 +41,5 @@ async def upsert(
     """Insert a row, or update the `update` columns of the existing row with the same `conflict` columns."""
     table = _table(model)
     stmt = _insert(session, table).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(conflict), set_={col: stmt.excluded[col] for col in update}
-    )
+    stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_={col: stmt.excluded[col] for col in update})
     await session.execute(stmt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from litestar import Request, post
+from litestar.di import NamedDependency
 from litestar.response import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,9 @@ GITHUB_WEBHOOK_MAX_BYTES = 26 * 1024 * 1024  # GitHub caps payloads at 25 MB
     summary="GitHub App webhook",
     description="Verifies X-Hub-Signature-256, stores the delivery once (by X-GitHub-Delivery) and queues it.",
 )
-async def github_webhook(request: Request, session: AsyncSession, runtime: Runtime) -> Response[dict[str, str]]:
+async def github_webhook(
+    request: Request, session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+) -> Response[dict[str, str]]:
     """Receive one GitHub delivery."""
     body = await request.body()
     receipt = await receive_github_delivery(

@@ -8,7 +8,6 @@ Create Date: 2026-11-25 15:06:43.839500
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0001"
@@ -23,8 +22,8 @@ def upgrade() -> None:
         "accounts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("github_id", sa.BigInteger(), nullable=False),
-        sa.Column("login", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("login", sa.String(), nullable=False),
+        sa.Column("type", sa.String(), nullable=False),
         sa.Column("balance_micros", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -37,11 +36,11 @@ def upgrade() -> None:
         "webhook_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("delivery_id", sa.Text(), nullable=False),
-        sa.Column("event", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("event", sa.String(), nullable=False),
+        sa.Column("action", sa.String(), nullable=True),
         sa.Column("installation_id", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -56,7 +55,7 @@ def upgrade() -> None:
         "installations",
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("repository_selection", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("repository_selection", sa.String(), nullable=False),
         sa.Column("permissions", sa.JSON(), nullable=False),
         sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
@@ -75,12 +74,12 @@ def upgrade() -> None:
         "ledger_entries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("kind", sa.String(), nullable=False),
         sa.Column("amount_micros", sa.BigInteger(), nullable=False),
         sa.Column("idempotency_key", sa.Text(), nullable=True),
         sa.Column("repository_id", sa.BigInteger(), nullable=True),
-        sa.Column("result_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("result_id", sa.String(), nullable=True),
+        sa.Column("note", sa.String(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
@@ -97,12 +96,12 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("installation_id", sa.BigInteger(), nullable=True),
         sa.Column("account_id", sa.Integer(), nullable=False),
-        sa.Column("owner", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("owner_lower", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("name_lower", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("owner", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("owner_lower", sa.String(), nullable=False),
+        sa.Column("name_lower", sa.String(), nullable=False),
         sa.Column("private", sa.Boolean(), nullable=False),
-        sa.Column("default_branch", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("default_branch", sa.String(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -118,18 +117,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("repositories", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_repositories_account_id"), ["account_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_repositories_installation_id"), ["installation_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_repositories_installation_id"), ["installation_id"], unique=False)
         batch_op.create_index("ix_repositories_owner_name", ["owner_lower", "name_lower"], unique=False)
 
     op.create_table(
         "context_files",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("repository_id", sa.BigInteger(), nullable=False),
-        sa.Column("branch", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("commit_sha", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("branch", sa.String(), nullable=False),
+        sa.Column("commit_sha", sa.String(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
         sa.Column("document", sa.JSON(), nullable=True),
         sa.Column("entries", sa.JSON(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),

@@ -1,0 +1,1 @@
+"""context.json: parsing and validation of the owner's context definitions."""

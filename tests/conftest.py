@@ -1,0 +1,107 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL), the fake GitHub, and the app under test."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from litestar import Litestar
+
+from app.app import create_app
+from app.queue import InProcessJobQueue
+from app.runtime import Runtime
+from app.settings import Settings
+from tests import db
+from tests.fakes.fixtures import fake_github  # noqa: F401  (re-exported fixture)
+from tests.support.webhook_examples import sign_payload
+
+WEBHOOK_SECRET = "test-webhook-secret"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url = db.create_postgres_database()
+    yield url
+    db.drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return db.migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each kind the service supports."""
+    if request.param == "sqlite":
+        return db.sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+    url: str = request.getfixturevalue("postgres_url")
+    await db.empty_postgres_tables(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str, fake_github: Any) -> Settings:  # noqa: F811
+    return Settings(
+        database_url=database_url,
+        redis_url=None,
+        public_url="http://contextjson.test",
+        github_api_url=fake_github.url,
+        github_app_id=str(fake_github.app_id),
+        github_app_private_key=fake_github.private_key_pem,
+        github_webhook_secret=WEBHOOK_SECRET,
+        free_credit_usd=5,
+    )
+
+
+@dataclass
+class Service:
+    """The app under test, reached over ASGI in this event loop (so jobs can be awaited)."""
+
+    app: Litestar
+    client: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app.state.runtime  # type: ignore[no-any-return]
+
+    async def drain_jobs(self) -> None:
+        queue = self.runtime.queue
+        assert isinstance(queue, InProcessJobQueue)
+        await queue.drain()
+
+    async def send_webhook(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        *,
+        delivery_id: str | None = None,
+        secret: str = WEBHOOK_SECRET,
+        signature: str | None = None,
+    ) -> httpx.Response:
+        body = json.dumps(payload).encode()
+        headers = {
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery_id or str(uuid.uuid4()),
+            "X-Hub-Signature-256": signature if signature is not None else sign_payload(secret, body),
+            "Content-Type": "application/json",
+        }
+        return await self.client.post("/webhooks/github", content=body, headers=headers)
+
+
+@pytest.fixture
+async def service(settings: Settings) -> AsyncIterator[Service]:
+    app = create_app(settings)
+    async with LifespanManager(app):
+        # Not manager.app: asgi-lifespan hands every request the same `state` dict (no copy), which
+        # makes Litestar reuse the first request's cached headers.
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://contextjson.test") as client:
+            yield Service(app=app, client=client)

@@ -1,0 +1,74 @@
+"""Test databases: a migrated PostgreSQL database per test session (emptied between tests) and a migrated
+SQLite file per test (copied from a template migrated once per session)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from app.db.migrate import upgrade
+
+# The machine's PostgreSQL (trust auth). CI points TEST_POSTGRES_URL at its server.
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+TABLES = ["ledger_entries", "context_files", "repositories", "installations", "accounts", "webhook_deliveries"]
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(ADMIN_URL))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def create_postgres_database() -> str:
+    """Create and migrate a throwaway database; returns its URL."""
+    name = f"cj_test_{uuid.uuid4().hex[:12]}"
+    _run(_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    return url
+
+
+def drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    _run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def empty_postgres_tables(url: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(url))
+    try:
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+def migrated_sqlite_template(directory: Path) -> Path:
+    path = directory / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> str:
+    target = directory / f"{uuid.uuid4().hex}.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+def _run(coro: Any) -> None:
+    """Run a coroutine to completion from sync code, even when an event loop is already running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coro).result()

@@ -1,0 +1,1 @@
+"""In-process fakes of external services (GitHub, ...) served over real HTTP."""
