@@ -49,7 +49,10 @@ class ArqJobQueue:
                     from arq import create_pool
                     from arq.connections import RedisSettings
 
-                    self._pool = await create_pool(RedisSettings.from_dsn(self._redis_url))
+                    settings = RedisSettings.from_dsn(self._redis_url)
+                    # Fail fast: the caller has already stored the work and can answer without Redis.
+                    settings.conn_retries, settings.conn_timeout = 0, 2
+                    self._pool = await create_pool(settings)
         return self._pool
 
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:

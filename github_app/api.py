@@ -241,4 +241,3 @@ class InstallationAPI:
             if len(repos) >= int(data.get("total_count", 0)) or not data.get("repositories"):
                 return repos
             page += 1
-

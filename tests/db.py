@@ -16,8 +16,19 @@ from sqlalchemy.engine import make_url
 
 from app.db.migrate import upgrade
 
+
 # The machine's PostgreSQL (trust auth). CI points TEST_POSTGRES_URL at its server.
-ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+def _admin_url() -> str:
+    explicit = os.environ.get("TEST_POSTGRES_URL")
+    if explicit:
+        return explicit
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith(("postgresql", "postgres:")):
+        return configured  # test databases are created next to it on the same server
+    return "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+ADMIN_URL = _admin_url()
 
 TABLES = ["ledger_entries", "context_files", "repositories", "installations", "accounts", "webhook_deliveries"]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +47,16 @@ async def _default_branch(api: InstallationAPI, repo: Repository) -> str | None:
     return info.default_branch if info else None
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What context.json held at one commit, ready to store."""
+
+    status: str  # valid | invalid | missing
+    document: dict[str, Any] | None = None
+    entries: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
 async def _check_at(
     rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
 ) -> ContextFile | None:
@@ -53,80 +65,62 @@ async def _check_at(
         file = await api.get_file(repo.owner, repo.name, CONTEXT_FILE_PATH, sha, max_bytes=limit)
     except FileTooLarge as exc:
         conclusion, output = render_too_large(exc.size, limit)
-        row = await _save(session, repo, branch, sha, "invalid", None, {}, [output.summary])
-        return await _report(api, session, repo, row, conclusion, output)
+        return await _publish(
+            session, api, repo, branch, sha, _Snapshot("invalid", errors=[output.summary]), conclusion, output
+        )
     if file is None:
         # No context.json here: remember that (links must stop serving it) but report nothing.
-        await _save(session, repo, branch, sha, "missing", None, {}, [])
+        await _save(session, repo, branch, sha, _Snapshot("missing"), None)
         return None
     result = validate_context_json(file.content, rt.catalog.models)
-    entries = {eid: entry.to_dict() for eid, entry in result.entries.items()}
-    row = await _save(
-        session,
-        repo,
-        branch,
-        sha,
-        "valid" if result.ok else "invalid",
-        result.document,
-        entries,
-        [str(issue) for issue in result.issues],
+    snapshot = _Snapshot(
+        status="valid" if result.ok else "invalid",
+        document=result.document,
+        entries={eid: entry.to_dict() for eid, entry in result.entries.items()},
+        errors=[str(issue) for issue in result.issues],
     )
     conclusion, output = render_check(
         result, public_base=rt.settings.public_base, owner=repo.owner, repo=repo.name, branch=branch
     )
-    return await _report(api, session, repo, row, conclusion, output)
+    return await _publish(session, api, repo, branch, sha, snapshot, conclusion, output)
 
 
-async def _save(
+async def _publish(
     session: AsyncSession,
+    api: InstallationAPI,
     repo: Repository,
     branch: str,
     sha: str,
-    status: str,
-    document: dict | None,
-    entries: dict,
-    errors: list[str],
+    snapshot: _Snapshot,
+    conclusion: str,
+    output: CheckOutput,
+) -> ContextFile:
+    """Report the check run, then store the snapshot with its id.
+
+    GitHub is called before anything is written, so no database write lock is held during the call;
+    a commit checked before keeps its check run (updated, not duplicated).
+    """
+    known = await ctx_sql.find_context_file(session, repo.id, branch, sha)
+    check = dict(name=CHECK_NAME, conclusion=conclusion, output=output)
+    if known is not None and known.check_run_id is not None:
+        run = await api.update_check_run(repo.owner, repo.name, known.check_run_id, **check)  # type: ignore[arg-type]
+    else:
+        run = await api.create_check_run(repo.owner, repo.name, head_sha=sha, **check)  # type: ignore[arg-type]
+    log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, sha, conclusion)
+    return await _save(session, repo, branch, sha, snapshot, run.id)
+
+
+async def _save(
+    session: AsyncSession, repo: Repository, branch: str, sha: str, snapshot: _Snapshot, check_run_id: int | None
 ) -> ContextFile:
     return await ctx_sql.save_context_file(
         session,
         repository_id=repo.id,
         branch=branch,
         commit_sha=sha,
-        status=status,
-        document=document,
-        entries=entries,
-        errors=errors,
+        status=snapshot.status,
+        document=snapshot.document,
+        entries=snapshot.entries,
+        errors=snapshot.errors,
+        check_run_id=check_run_id,
     )
-
-
-async def _report(
-    api: InstallationAPI,
-    session: AsyncSession,
-    repo: Repository,
-    row: ContextFile,
-    conclusion: str,
-    output: CheckOutput,
-) -> ContextFile:
-    """Create the check run, or update ours when this commit was already checked (a re-run)."""
-    if row.check_run_id is not None:
-        await api.update_check_run(
-            repo.owner,
-            repo.name,
-            row.check_run_id,
-            name=CHECK_NAME,
-            conclusion=conclusion,  # type: ignore[arg-type]
-            output=output,
-        )
-    else:
-        run = await api.create_check_run(
-            repo.owner,
-            repo.name,
-            name=CHECK_NAME,
-            head_sha=row.commit_sha,
-            conclusion=conclusion,  # type: ignore[arg-type]
-            output=output,
-        )
-        row.check_run_id = run.id
-        session.add(row)
-    log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, row.commit_sha, conclusion)
-    return row

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
 from app.accounts.service import check_followup
+from app.db.models import Installation
 from app.queue import FollowUp
 from github_app import PushEvent
 
@@ -26,21 +27,11 @@ async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
     if event.installation is None:
         return []
     installation = await repo_sql.get_installation(session, event.installation.id)
-    if installation is not None and not installation.active:
+    if installation is None:
+        installation = await _adopt_installation(session, event)
+    elif not installation.active:
         return []
     owner = event.repository.owner
-    account = await repo_sql.upsert_account(session, github_id=owner.id, login=owner.login, type_=owner.type)
-    assert account.id is not None
-    if installation is None:
-        # The App was installed before this service saw it: adopt the installation from the push.
-        installation = await repo_sql.upsert_installation(
-            session,
-            installation_id=event.installation.id,
-            account_id=account.id,
-            repository_selection="selected",
-            permissions={},
-            suspended=False,
-        )
     await repo_sql.upsert_repository(
         session,
         repo_id=event.repository.id,
@@ -54,3 +45,19 @@ async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
     if not needs_check(event):
         return []
     return [check_followup(event.repository.id, event.branch, event.after)]
+
+
+async def _adopt_installation(session: AsyncSession, event: PushEvent) -> Installation:
+    """The App was installed before this service saw it: record the installation from the push."""
+    assert event.installation is not None
+    owner = event.repository.owner
+    account = await repo_sql.upsert_account(session, github_id=owner.id, login=owner.login, type_=owner.type)
+    assert account.id is not None
+    return await repo_sql.upsert_installation(
+        session,
+        installation_id=event.installation.id,
+        account_id=account.id,
+        repository_selection="selected",
+        permissions={},
+        suspended=False,
+    )

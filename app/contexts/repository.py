@@ -22,6 +22,7 @@ async def save_context_file(
     document: dict[str, Any] | None,
     entries: dict[str, Any],
     errors: list[str],
+    check_run_id: int | None = None,
 ) -> ContextFile:
     """Store (or replace) what context.json held at this repo/branch/commit; keeps a known check run id."""
     await upsert(
@@ -35,19 +36,28 @@ async def save_context_file(
             "document": document,
             "entries": entries,
             "errors": errors,
+            "check_run_id": check_run_id,
             "created_at": utcnow(),
         },
         conflict=["repository_id", "branch", "commit_sha"],
-        update=["status", "document", "entries", "errors"],
+        update=["status", "document", "entries", "errors", "check_run_id"],
     )
+    row = await find_context_file(session, repository_id, branch, commit_sha)
+    assert row is not None
+    await session.refresh(row)
+    return row
+
+
+async def find_context_file(
+    session: AsyncSession, repository_id: int, branch: str, commit_sha: str
+) -> ContextFile | None:
+    """What was stored for this repo/branch/commit, if it was checked before."""
     stmt = select(ContextFile).where(
         col(ContextFile.repository_id) == repository_id,
         col(ContextFile.branch) == branch,
         col(ContextFile.commit_sha) == commit_sha,
     )
-    row = (await session.execute(stmt)).scalar_one()
-    await session.refresh(row)
-    return row
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def latest_for_branch(session: AsyncSession, repository_id: int, branch: str) -> ContextFile | None:

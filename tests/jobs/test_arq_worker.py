@@ -1,0 +1,123 @@
+"""The job path through real Redis and a real arq worker (REDIS_URL set, as in production)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from arq.connections import RedisSettings, create_pool
+from arq.worker import Worker
+from asgi_lifespan import LifespanManager
+
+from app.app import create_app
+from app.queue import ArqJobQueue
+from app.runtime import Runtime, build_runtime
+from app.settings import Settings
+from jobs.worker import arq_functions
+from tests.conftest import Service
+from tests.support.payloads import installation_payload, push_payload
+from tests.webhooks.helpers import VALID_CONTEXT, deliveries
+
+# A dedicated database number: the tests flush it.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+INSTALLATION_ID = 9001
+
+
+@pytest.fixture
+async def redis_settings() -> AsyncIterator[RedisSettings]:
+    settings = RedisSettings.from_dsn(REDIS_URL)
+    pool = await create_pool(settings)
+    await pool.flushdb()
+    yield settings
+    await pool.flushdb()
+    await pool.aclose()
+
+
+@pytest.fixture
+async def arq_service(settings: Settings, redis_settings: RedisSettings) -> AsyncIterator[Service]:
+    """The web app with REDIS_URL set: webhooks are queued in Redis, not run in-process."""
+    app = create_app(settings.model_copy(update={"redis_url": REDIS_URL}))
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://contextjson.test") as client,
+    ):
+        assert isinstance(app.state.runtime.queue, ArqJobQueue)
+        yield Service(app=app, client=client)
+
+
+async def run_worker_until_idle(settings: Settings, redis_settings: RedisSettings) -> Runtime:
+    """Run a real arq worker in burst mode (it stops once the queue, follow-ups included, is empty)."""
+    runtime = build_runtime(settings.model_copy(update={"redis_url": REDIS_URL}))
+    runtime.queue = ArqJobQueue(REDIS_URL)
+    worker = Worker(
+        functions=arq_functions(),
+        redis_settings=redis_settings,
+        burst=True,
+        handle_signals=False,
+        poll_delay=0.05,
+        ctx={"runtime": runtime},
+        max_tries=3,
+    )
+    try:
+        await worker.main()
+        assert worker.jobs_failed == 0
+    finally:
+        await worker.close()
+        await runtime.close()
+    return runtime
+
+
+async def _count_queued(redis_settings: RedisSettings) -> int:
+    pool = await create_pool(redis_settings)
+    try:
+        return len(await pool.queued_jobs())
+    finally:
+        await pool.aclose()
+
+
+async def test_webhooks_are_queued_in_redis_and_run_by_the_arq_worker(
+    arq_service: Service, settings: Settings, redis_settings: RedisSettings, fake_github: Any
+) -> None:
+    repo = fake_github.add_repo("octocat", "queued", files={"README.md": "hi"})
+    fake_github.add_installation(INSTALLATION_ID, "octocat", [repo.id])
+    owner = fake_github.account("octocat")
+    resp = await arq_service.send_webhook(
+        "installation", installation_payload("created", INSTALLATION_ID, owner, [repo]), delivery_id="inst-1"
+    )
+    assert resp.status_code == 202
+    before = repo.branches["main"]
+    after = repo.commit("main", {"context.json": VALID_CONTEXT})
+    push = push_payload(repo, INSTALLATION_ID, branch="main", before=before, after=after, added=["context.json"])
+    assert (await arq_service.send_webhook("push", push, delivery_id="push-1")).status_code == 202
+    assert (await arq_service.send_webhook("push", push, delivery_id="push-1")).status_code == 200  # redelivery
+
+    # Nothing ran inside the web process: two jobs wait in Redis.
+    assert await _count_queued(redis_settings) == 2
+    assert fake_github.check_runs == []
+
+    await run_worker_until_idle(settings, redis_settings)
+
+    assert [d.status for d in await deliveries(arq_service)] == ["processed", "processed"]
+    [run] = fake_github.check_runs
+    assert (run["head_sha"], run["conclusion"]) == (after, "success")
+
+
+async def test_running_a_delivery_job_twice_is_harmless(
+    arq_service: Service, settings: Settings, redis_settings: RedisSettings, fake_github: Any
+) -> None:
+    repo = fake_github.add_repo("octocat", "twice", files={"context.json": VALID_CONTEXT})
+    fake_github.add_installation(INSTALLATION_ID, "octocat", [repo.id])
+    owner = fake_github.account("octocat")
+    await arq_service.send_webhook("installation", installation_payload("created", INSTALLATION_ID, owner, [repo]))
+    await run_worker_until_idle(settings, redis_settings)
+    [delivery] = await deliveries(arq_service)
+
+    # A second run of the same job (e.g. after a worker crash) changes nothing.
+    await arq_service.runtime.require_queue().enqueue("github.process_delivery", delivery.id)
+    await run_worker_until_idle(settings, redis_settings)
+    [again] = await deliveries(arq_service)
+    assert again.attempts == 1 and again.status == "processed"
+    assert len(fake_github.check_runs) == 1
