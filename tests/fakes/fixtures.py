@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.github import FakeGitHub
+from tests.fakes.llm import FakeLLM
 
 
 @cache
@@ -28,3 +29,10 @@ def fake_github() -> Iterator[FakeGitHub]:
     """A serving FakeGitHub with a real RSA app key and a fresh app id (`.app_id`, `.private_key_pem`)."""
     with FakeGitHub(private_key_pem=app_private_key_pem()) as gh:
         yield gh
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A serving FakeLLM (api key "test-llm-key"); pass `.url` as the OpenAI base URL / LLM_BASE_URL."""
+    with FakeLLM() as llm:
+        yield llm

@@ -23,9 +23,7 @@ def make_app(events: list[str], *, fail_startup: bool = False):
                     events.append("shutdown")
                     await send({"type": "lifespan.shutdown.complete"})
                     return
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]}
-        )
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": scope["path"].encode()})
 
     return app

@@ -1,0 +1,1 @@
+"""Result page: turning model answers into safe HTML."""
