@@ -162,9 +162,7 @@ def test_nesting_up_to_the_limit_is_fine() -> None:
     assert validate_context_json(raw, MODELS).ok
 
 
-@pytest.mark.parametrize(
-    ("document", "kind"), [([], "array"), ("x", "string"), (3, "number"), (None, "null")]
-)
+@pytest.mark.parametrize(("document", "kind"), [([], "array"), ("x", "string"), (3, "number"), (None, "null")])
 def test_top_level_must_be_an_object(document: Any, kind: str) -> None:
     result = check(document)
     assert errors(result) == [f"$: must be a JSON object, got {kind}"]
@@ -309,9 +307,7 @@ def test_pattern_list_rules(key: str) -> None:
 
 @pytest.mark.parametrize("key", ["pathPatterns", "excludePathPatterns"])
 def test_pattern_list_shape_and_count(key: str) -> None:
-    assert entry_errors(**{key: "src/**"}) == [
-        f"context.explain.{key}: must be a list of strings, got string"
-    ]
+    assert entry_errors(**{key: "src/**"}) == [f"context.explain.{key}: must be a list of strings, got string"]
     assert entry_errors(**{key: [f"f{i}" for i in range(200)]}) == []
     assert entry_errors(**{key: [f"f{i}" for i in range(201)]}) == [
         f"context.explain.{key}: has more than 200 patterns"
@@ -401,9 +397,7 @@ def test_duplicate_keys_are_reported_and_make_the_entry_ambiguous() -> None:
 
 
 def test_duplicate_ids_and_top_level_keys() -> None:
-    raw = (
-        b'{"context": {"a": {"summary": "1"}, "a": {"summary": "2"}, "b": {"summary": "3"}}, "$schema": "x"}'
-    )
+    raw = b'{"context": {"a": {"summary": "1"}, "a": {"summary": "2"}, "b": {"summary": "3"}}, "$schema": "x"}'
     result = validate_context_json(raw, MODELS)
     assert errors(result) == ["context.a: duplicate key"]
     assert list(result.entries) == ["b"]
@@ -459,10 +453,7 @@ def test_issue_str_forms() -> None:
     assert str(ValidationIssue("context.json", "Expecting value", line=3, column=5)) == (
         "context.json: line 3, column 5: Expecting value"
     )
-    assert (
-        str(ValidationIssue("context.json", "Expecting value", line=3))
-        == "context.json: line 3: Expecting value"
-    )
+    assert str(ValidationIssue("context.json", "Expecting value", line=3)) == "context.json: line 3: Expecting value"
 
 
 def test_entry_round_trip_and_json_form() -> None:
@@ -534,9 +525,7 @@ def test_render_prompt_values_are_literal_and_not_rescanned() -> None:
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
 entry_keys = st.sampled_from(sorted(validation._ENTRY_CHECKS) + ["other"])
@@ -565,9 +554,7 @@ def test_random_json_never_raises(document: Any) -> None:
 
 
 @FUZZ
-@given(
-    st.dictionaries(st.text(max_size=6) | st.sampled_from(["a", "b-1"]), entries | json_values, max_size=4)
-)
+@given(st.dictionaries(st.text(max_size=6) | st.sampled_from(["a", "b-1"]), entries | json_values, max_size=4))
 def test_random_context_sections_never_raise(context: dict[str, Any]) -> None:
     result = validate_context_json(json.dumps({"context": context}).encode(), MODELS)
     assert_sane(result)

@@ -186,9 +186,7 @@ def test_web_is_published_and_health_checked(services: dict) -> None:
 
 
 @pytest.mark.parametrize("name", ["migrate", "worker"])
-def test_non_web_roles_drop_the_images_web_healthcheck(
-    services: dict, runtime_stage: Stage, name: str
-) -> None:
+def test_non_web_roles_drop_the_images_web_healthcheck(services: dict, runtime_stage: Stage, name: str) -> None:
     if not runtime_stage.all("HEALTHCHECK"):
         pytest.skip("the image has no HEALTHCHECK to override")
     check = services[name].get("healthcheck", {})
