@@ -131,6 +131,7 @@ def load_in_process_jobs() -> Mapping[str, JobFunction]:
 JOB_PROCESS_DELIVERY = "github.process_delivery"
 JOB_SYNC_INSTALLATION = "github.sync_installation"
 JOB_CHECK_CONTEXT_FILE = "github.check_context_file"
+JOB_GENERATE = "results.generate"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
 from app.errors import AppError
+from app.fetch import FetchPolicy
+from app.links.cache import LinkCache
+from app.links.ratelimit import RateLimiter, make_rate_limiter
+from app.llm import LLMClient
 from app.models_catalog import ModelCatalog, load_catalog
 from app.queue import JobQueue
+from app.results.broker import TokenBroker, make_broker
 from app.settings import Settings
 from github_app import GitHubApp, GitHubAppConfig
 
@@ -28,6 +33,11 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     catalog: ModelCatalog
+    link_cache: LinkCache
+    rate_limiter: RateLimiter
+    broker: TokenBroker
+    llm: LLMClient
+    fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
     queue: JobQueue | None = None
     _github: GitHubApp | None = field(default=None, repr=False)
 
@@ -52,6 +62,9 @@ class Runtime:
     async def close(self) -> None:
         if self.queue is not None:
             await self.queue.close()
+        await self.rate_limiter.close()
+        await self.broker.close()
+        await self.llm.aclose()
         await self.engine.dispose()
 
 
@@ -63,4 +76,15 @@ def build_runtime(settings: Settings) -> Runtime:
         engine=engine,
         sessions=create_sessionmaker(engine),
         catalog=load_catalog(settings.models_file),
+        link_cache=LinkCache(settings.link_cache_ttl_seconds),
+        rate_limiter=make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour),
+        broker=make_broker(settings.redis_url),
+        llm=LLMClient(
+            settings.llm_base_url,
+            settings.llm_api_key,
+            max_attempts=settings.llm_max_attempts,
+            backoff_base=settings.llm_backoff_seconds,
+            first_token_timeout=settings.llm_first_token_timeout,
+            idle_timeout=settings.llm_idle_timeout,
+        ),
     )

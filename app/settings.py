@@ -43,6 +43,14 @@ class Settings(BaseSettings):
     webhook_max_body_bytes: int = 26 * 1024 * 1024  # GitHub caps payloads at 25 MB
     context_file_max_bytes: int = 1024 * 1024
     in_process_job_concurrency: int = 4
+    link_cache_ttl_seconds: float = 10.0  # how long a replica may serve a link from memory after a push
+    visitor_generations_per_hour: int = 20  # uncached generations one client address may start per hour
+    llm_max_attempts: int = 3
+    llm_backoff_seconds: float = 0.5
+    llm_first_token_timeout: float = 120.0
+    llm_idle_timeout: float = 60.0
+    snapshot_cache_dir: Path = Path("data/snapshots")
+    snapshot_cache_max_bytes: int = 2 * 1024**3
 
     @property
     def public_base(self) -> str:

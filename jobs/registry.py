@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from app.queue import JOB_CHECK_CONTEXT_FILE, JOB_PROCESS_DELIVERY, JOB_SYNC_INSTALLATION, JobFunction
+from app.queue import (
+    JOB_CHECK_CONTEXT_FILE,
+    JOB_GENERATE,
+    JOB_PROCESS_DELIVERY,
+    JOB_SYNC_INSTALLATION,
+    JobFunction,
+)
 from jobs import tasks
 
 JOB_REQUEUE_PENDING = "github.requeue_pending"
@@ -12,4 +18,5 @@ JOB_FUNCTIONS: dict[str, JobFunction] = {
     JOB_SYNC_INSTALLATION: tasks.sync_installation,
     JOB_CHECK_CONTEXT_FILE: tasks.check_context_file,
     JOB_REQUEUE_PENDING: tasks.requeue_pending_deliveries,
+    JOB_GENERATE: tasks.generate,
 }

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.service import sync_installation as sync_installation_service
 from app.contexts.checks import check_context_file as check_context_file_service
 from app.queue import JOB_PROCESS_DELIVERY, FollowUp, RetryJob, enqueue_all
+from app.results.generate import generate_result
 from app.runtime import Runtime
 from app.webhooks.processing import process_delivery as process_delivery_service
 from app.webhooks.repository import stale_pending_ids
@@ -81,3 +82,8 @@ async def requeue_pending_deliveries(ctx: dict[str, Any], older_than_seconds: fl
     if ids:
         log.info("github.requeue_pending count=%d", len(ids))
     return len(ids)
+
+
+async def generate(ctx: dict[str, Any], result_id: str) -> None:
+    """results.generate: produce (or reuse) the answer of a pending result and stream it to watchers."""
+    await generate_result(_runtime(ctx), result_id)

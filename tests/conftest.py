@@ -19,7 +19,7 @@ from app.queue import InProcessJobQueue
 from app.runtime import Runtime
 from app.settings import Settings
 from tests import db
-from tests.fakes.fixtures import fake_github  # noqa: F401  (re-exported fixture)
+from tests.fakes.fixtures import fake_github, fake_llm  # noqa: F401  (re-exported fixtures)
 from tests.support.webhook_examples import sign_payload
 
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -48,7 +48,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, fake_github: Any) -> Settings:  # noqa: F811
+def settings(database_url: str, fake_github: Any, fake_llm: Any, tmp_path: Path) -> Settings:  # noqa: F811
     return Settings(
         database_url=database_url,
         redis_url=None,
@@ -58,6 +58,10 @@ def settings(database_url: str, fake_github: Any) -> Settings:  # noqa: F811
         github_app_private_key=fake_github.private_key_pem,
         github_webhook_secret=WEBHOOK_SECRET,
         free_credit_usd=5,
+        llm_base_url=fake_llm.url,
+        llm_api_key=fake_llm.api_key,
+        llm_backoff_seconds=0.01,
+        snapshot_cache_dir=tmp_path / "snapshots",
     )
 
 

@@ -30,7 +30,16 @@ def _admin_url() -> str:
 
 ADMIN_URL = _admin_url()
 
-TABLES = ["ledger_entries", "context_files", "repositories", "installations", "accounts", "webhook_deliveries"]
+TABLES = [
+    "results",
+    "branch_heads",
+    "ledger_entries",
+    "context_files",
+    "repositories",
+    "installations",
+    "accounts",
+    "webhook_deliveries",
+]
 
 
 def _asyncpg_dsn(url: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
+from app.contexts import heads
 from app.contexts import repository as ctx_sql
 from app.contexts.push import CONTEXT_FILE_PATH
 from app.contexts.report import CHECK_NAME, render_check, render_too_large
@@ -39,6 +40,7 @@ async def check_context_file(
             if head is None:
                 return None
             sha = head.sha
+            await heads.set_head(session, repo.id, branch, sha)
         return await _check_at(rt, session, api, repo, branch, sha)
 
 
@@ -57,21 +59,18 @@ class _Snapshot:
     errors: list[str] = field(default_factory=list)
 
 
-async def _check_at(
-    rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
-) -> ContextFile | None:
+async def _read(
+    rt: Runtime, api: InstallationAPI, repo: Repository, branch: str, sha: str
+) -> tuple[_Snapshot, tuple[str, CheckOutput] | None]:
+    """Read and validate context.json at a commit: the snapshot to store and the check to report (None: no file)."""
     limit = rt.settings.context_file_max_bytes
     try:
         file = await api.get_file(repo.owner, repo.name, CONTEXT_FILE_PATH, sha, max_bytes=limit)
     except FileTooLarge as exc:
         conclusion, output = render_too_large(exc.size, limit)
-        return await _publish(
-            session, api, repo, branch, sha, _Snapshot("invalid", errors=[output.summary]), conclusion, output
-        )
+        return _Snapshot("invalid", errors=[output.summary]), (conclusion, output)
     if file is None:
-        # No context.json here: remember that (links must stop serving it) but report nothing.
-        await _save(session, repo, branch, sha, _Snapshot("missing"), None)
-        return None
+        return _Snapshot("missing"), None
     result = validate_context_json(file.content, rt.catalog.models)
     snapshot = _Snapshot(
         status="valid" if result.ok else "invalid",
@@ -79,10 +78,27 @@ async def _check_at(
         entries={eid: entry.to_dict() for eid, entry in result.entries.items()},
         errors=[str(issue) for issue in result.issues],
     )
-    conclusion, output = render_check(
-        result, public_base=rt.settings.public_base, owner=repo.owner, repo=repo.name, branch=branch
-    )
-    return await _publish(session, api, repo, branch, sha, snapshot, conclusion, output)
+    report = render_check(result, public_base=rt.settings.public_base, owner=repo.owner, repo=repo.name, branch=branch)
+    return snapshot, report
+
+
+async def _check_at(
+    rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
+) -> ContextFile | None:
+    snapshot, report = await _read(rt, api, repo, branch, sha)
+    if report is None:
+        # No context.json here: remember that (links must stop serving it) but report nothing.
+        await _save(session, repo, branch, sha, snapshot, None)
+        return None
+    return await _publish(session, api, repo, branch, sha, snapshot, *report)
+
+
+async def snapshot_without_check(
+    rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
+) -> ContextFile:
+    """Read and store context.json at a commit no check has seen (a link to a branch never pushed to)."""
+    snapshot, _ = await _read(rt, api, repo, branch, sha)
+    return await _save(session, repo, branch, sha, snapshot, None)
 
 
 async def _publish(

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
 from app.accounts.service import check_followup
+from app.contexts import heads
 from app.db.models import Installation
 from app.queue import FollowUp
 from github_app import PushEvent
@@ -42,6 +43,11 @@ async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
         private=event.repository.private,
         default_branch=event.repository.default_branch,
     )
+    if event.branch is not None:
+        if event.deleted:
+            await heads.forget_head(session, event.repository.id, event.branch)
+        else:
+            await heads.set_head(session, event.repository.id, event.branch, event.after)
     if not needs_check(event):
         return []
     return [check_followup(event.repository.id, event.branch, event.after)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 MICROS_PER_USD = 1_000_000
@@ -28,6 +28,8 @@ class Account(SQLModel, table=True):
     login: str = Field(index=True)
     type: str = "User"
     balance_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # Worst-case cost of generations in flight; balance - reserved is what new generations may use.
+    reserved_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0, server_default="0"))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -68,6 +70,7 @@ class Repository(SQLModel, table=True):
     private: bool = False
     default_branch: str | None = None
     active: bool = True
+    monthly_cap_micros: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
@@ -126,3 +129,57 @@ class LedgerEntry(SQLModel, table=True):
     result_id: str | None = None
     note: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class BranchHead(SQLModel, table=True):
+    """The commit a branch points at, as last reported by a push (so links need no GitHub call)."""
+
+    __tablename__ = "branch_heads"
+
+    repository_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("repositories.id"), primary_key=True, autoincrement=False)
+    )
+    branch: str = Field(primary_key=True)
+    commit_sha: str
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+_LIVE = text("status <> 'failed'")
+
+
+class Result(SQLModel, table=True):
+    """One answer a visitor (or API caller) sees at /r/{id}; failed ones never block a retry."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        # Single flight: one live result per link key / cache key, across processes and replicas.
+        Index("uq_results_link_key", "link_key", unique=True, sqlite_where=_LIVE, postgresql_where=_LIVE),
+        Index("ix_results_cache_key", "cache_key"),
+        Index("ix_results_context", "repository_id", "context_id", "status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=32)
+    kind: str = "link"  # link | api
+    status: str = "pending"  # pending | streaming | done | failed
+    account_id: int | None = Field(default=None, sa_column=Column(ForeignKey("accounts.id"), index=True))
+    repository_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("repositories.id")))
+    branch: str | None = None
+    commit_sha: str | None = None
+    context_id: str | None = None
+    model: str
+    link_key: str | None = None
+    cache_key: str | None = None
+    request: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    reserved_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    cached_from: str | None = None
+    paid_by: str | None = None
+    error_code: str | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    client_hash: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 
-def _insert(session: AsyncSession, table: Table) -> Any:
+def dialect_insert(session: AsyncSession, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT on the session's database."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
@@ -21,11 +22,23 @@ def _table(model: type[SQLModel]) -> Table:
 
 
 async def insert_ignore(
-    session: AsyncSession, model: type[SQLModel], values: dict[str, Any], conflict: Sequence[str]
+    session: AsyncSession,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    conflict: Sequence[str],
+    *,
+    where: Any = None,
 ) -> Any | None:
-    """Insert a row unless one with the same `conflict` columns exists; returns the new primary key or None."""
+    """Insert a row unless one with the same `conflict` columns exists; returns the new primary key or None.
+
+    `where` names the predicate of a partial unique index (e.g. "live results only").
+    """
     table = _table(model)
-    stmt = _insert(session, table).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
+    stmt = (
+        dialect_insert(session, table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict), index_where=where)
+    )
     pk = next(iter(table.primary_key.columns))
     result = await session.execute(stmt.returning(pk))
     return result.scalar_one_or_none()
@@ -40,6 +53,6 @@ async def upsert(
 ) -> None:
     """Insert a row, or update the `update` columns of the existing row with the same `conflict` columns."""
     table = _table(model)
-    stmt = _insert(session, table).values(**values)
+    stmt = dialect_insert(session, table).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=list(conflict), set_={col: stmt.excluded[col] for col in update})
     await session.execute(stmt)

@@ -37,6 +37,7 @@ async def process_delivery(rt: Runtime, session: AsyncSession, delivery_pk: int)
         followups = await apply_installation_repositories(session, event)
     elif isinstance(event, PushEvent):
         followups = await apply_push(session, event)
+        rt.link_cache.forget_repo(event.repository.owner.login, event.repository.name)
     delivery.status, delivery.processed_at = "processed", utcnow()
     log.info("github.%s delivery=%s action=%s", delivery.event, delivery.delivery_id, delivery.action)
     return followups

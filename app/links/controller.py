@@ -1,0 +1,109 @@
+"""Visitor link routes: GET …/context/{id} → 303 to /r/{result_id}; the README badge."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Response
+
+from app.links.badge import badge_svg
+from app.links.cache import LinkCache
+from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLimited
+from app.links.resolve import LinkRequest, resolve_link
+from app.pages import message_page
+from app.queue import JOB_GENERATE
+from app.runtime import Runtime
+
+log = logging.getLogger("contextjson.links")
+
+CONTEXT_ID = re.compile(r"^[a-z0-9][a-z0-9\-_]{0,63}$")
+_TREE_LINK = re.compile(r"^/?(?P<branch>.+)/context/(?P<context_id>[^/]+)(?P<badge>/badge\.svg)?$")
+
+
+@get("/{owner:str}/{repo:str}/context/{context_id:str}", summary="Visitor link (default branch)", cache=False)
+async def default_branch_link(
+    request: Request,
+    owner: FromPath[str],
+    repo: FromPath[str],
+    context_id: FromPath[str],
+    runtime: NamedDependency[Runtime],
+) -> Response:
+    """303 to the result page of this context on the default branch."""
+    return await _serve_link(request, runtime, owner, repo, None, context_id)
+
+
+@get("/{owner:str}/{repo:str}/context/{context_id:str}/badge.svg", summary="README badge", media_type="image/svg+xml")
+async def default_branch_badge(owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]) -> Response[str]:
+    """The badge for a context link."""
+    return _badge(context_id)
+
+
+@get("/{owner:str}/{repo:str}/tree/{rest:path}", summary="Visitor link or badge on a branch", cache=False)
+async def branch_link(
+    request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str], runtime: NamedDependency[Runtime]
+) -> Response:
+    """`…/tree/{branch}/context/{id}` (branch names may contain slashes) and its `/badge.svg`."""
+    match = _TREE_LINK.match(rest)
+    if match is None:
+        return _error_response(request, ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID."))
+    if match["badge"]:
+        return _badge(match["context_id"])
+    return await _serve_link(request, runtime, owner, repo, match["branch"], match["context_id"])
+
+
+async def _serve_link(
+    request: Request, runtime: Runtime, owner: str, repo: str, branch: str | None, context_id: str
+) -> Response:
+    key = LinkCache.key(owner, repo, branch, context_id)
+    cached = runtime.link_cache.get(key)
+    if cached is not None:
+        return Redirect(f"/r/{cached}", status_code=303)
+    if not CONTEXT_ID.match(context_id):
+        return _error_response(request, ContextNotFound(f'"{context_id[:80]}" is not a context id.'))
+    link = LinkRequest(owner, repo, branch, context_id, _client_key(request, runtime))
+    async with runtime.sessions() as session:
+        try:
+            outcome = await resolve_link(runtime, session, link)
+        except LinkError as exc:
+            await session.commit()  # keep what was learnt on the way (branch head, context.json snapshot)
+            return _error_response(request, exc)
+        await session.commit()
+    if outcome.created:
+        await runtime.require_queue().enqueue(JOB_GENERATE, outcome.result_id, job_id=f"generate:{outcome.result_id}")
+        log.info(
+            "links.generation_queued result=%s link=%s/%s/%s/%s", outcome.result_id, owner, repo, branch, context_id
+        )
+    runtime.link_cache.put(key, outcome.result_id)
+    return Redirect(f"/r/{outcome.result_id}", status_code=303)
+
+
+def _client_key(request: Request, runtime: Runtime) -> str:
+    """A keyed hash of the client address: enough to rate-limit, without storing addresses."""
+    host = request.client.host if request.client else "unknown"
+    return hmac.new(runtime.settings.secret_key.encode(), host.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _error_response(request: Request, exc: LinkError) -> Response:
+    if exc.fallback_result_id and isinstance(exc, BudgetExhausted | RateLimited):
+        # Never a dead end: show the last good answer, marked as older.
+        return Redirect(f"/r/{exc.fallback_result_id}?older={exc.code.split('.')[-1]}", status_code=303)
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+    if "application/json" in request.headers.get("accept", ""):
+        body = {"error": exc.code, "title": exc.title, "detail": exc.detail}
+        return Response(body, status_code=exc.status_code, headers=headers)
+    page = message_page(exc.title, exc.detail, links=[("What is contextjson?", "/")])
+    return Response(page, status_code=exc.status_code, media_type="text/html", headers=headers)
+
+
+def _badge(context_id: str) -> Response[str]:
+    svg = badge_svg("contextjson", context_id[:40] if CONTEXT_ID.match(context_id) else "invalid")
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+ROUTES = [default_branch_link, default_branch_badge, branch_link]

@@ -1,0 +1,56 @@
+"""Why a visitor link cannot be served; each becomes an HTML page (or JSON) with the right status."""
+
+from __future__ import annotations
+
+from app.errors import AppError
+
+
+class LinkError(AppError):
+    """A link problem the visitor should read about; may point at an older answer to show instead."""
+
+    title = "This link can't be answered"
+
+    def __init__(self, detail: str, *, fallback_result_id: str | None = None, retry_after: int | None = None):
+        super().__init__(detail)
+        self.fallback_result_id = fallback_result_id
+        self.retry_after = retry_after
+
+
+class RepoNotFound(LinkError):
+    status_code, code, title = 404, "link.repo_not_found", "Repository not found"
+
+
+class AppNotInstalled(LinkError):
+    status_code, code, title = 404, "link.not_installed", "The contextjson App is not installed here"
+
+
+class PrivateRepository(LinkError):
+    status_code, code, title = 403, "link.private", "This repository is private"
+
+
+class BranchNotFound(LinkError):
+    status_code, code, title = 404, "link.branch_not_found", "Branch not found"
+
+
+class ContextFileMissing(LinkError):
+    status_code, code, title = 404, "link.no_context_file", "No context.json on this branch"
+
+
+class ContextNotFound(LinkError):
+    status_code, code, title = 404, "link.context_not_found", "Unknown context id"
+
+
+class ContextInvalid(LinkError):
+    status_code, code, title = 422, "link.context_invalid", "context.json has errors"
+
+
+class BudgetExhausted(LinkError):
+    status_code, code, title = 402, "link.budget_exhausted", "The owner's budget is used up"
+
+
+class RateLimited(LinkError):
+    status_code, code, title = 429, "link.rate_limited", "Too many new answers from your address"
+
+
+class GitHubUnavailable(LinkError):
+    status_code, code, title = 502, "link.github_unavailable", "GitHub did not answer"

@@ -1,0 +1,114 @@
+"""Result routes: /r/{id} (HTML, or SSE with Accept: text/event-stream), .md/.json/.txt, /r/{id}/stream."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import anyio
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
+
+from app.db.models import Repository, Result
+from app.errors import NotFound
+from app.results import repository as results_sql
+from app.results.ids import is_result_id
+from app.results.render import render_markdown
+from app.results.views import result_json, result_page
+from app.runtime import Runtime
+
+_TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
+_BIG_RENDER = 20_000  # characters above which Markdown is rendered off the event loop
+
+
+async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | None, str | None]:
+    """The result, its repository, and (for budget failures) the last good answer of the same context."""
+    if not is_result_id(result_id):
+        raise NotFound(f"no result {result_id[:40]!r}", code="results.not_found")
+    async with runtime.sessions() as session:
+        result = await results_sql.get_result(session, result_id)
+        if result is None:
+            raise NotFound(f"no result {result_id!r}", code="results.not_found")
+        repo = await session.get(Repository, result.repository_id) if result.repository_id else None
+        fallback = None
+        if result.status == "failed" and result.repository_id and result.context_id:
+            last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
+            fallback = last.id if last else None
+    return result, repo, fallback
+
+
+@get("/r/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
+async def result_view(
+    request: Request, name: FromPath[str], runtime: NamedDependency[Runtime], older: FromQuery[str | None] = None
+) -> Response:
+    """One result as HTML, Markdown, JSON, plain text or an event stream."""
+    result_id, _, suffix = name.partition(".")
+    if not suffix and "text/event-stream" in request.headers.get("accept", ""):
+        return _event_stream(runtime, result_id)
+    result, repo, fallback = await _load(runtime, result_id)
+    headers = {"X-Result-Status": result.status}
+    if suffix == "json":
+        return Response(result_json(result, repo), headers=headers)
+    if suffix in _TEXT_TYPES:
+        return Response(result.text, media_type=_TEXT_TYPES[suffix], headers=headers)
+    if suffix:
+        raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
+    answer_html = None
+    if result.status == "done":
+        answer_html = (
+            await anyio.to_thread.run_sync(render_markdown, result.text)  # long answers: keep the loop free
+            if len(result.text) > _BIG_RENDER
+            else render_markdown(result.text)
+        )
+    page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
+    return Response(page, media_type="text/html", headers=headers)
+
+
+@get("/r/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
+async def result_stream(result_id: FromPath[str], runtime: NamedDependency[Runtime]) -> ServerSentEvent:
+    """Live tokens of a result; a finished one is sent whole at once."""
+    await _load(runtime, result_id)
+    return _event_stream(runtime, result_id)
+
+
+def _event_stream(runtime: Runtime, result_id: str) -> ServerSentEvent:
+    return ServerSentEvent(
+        _events(runtime, result_id), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+async def _events(runtime: Runtime, result_id: str) -> AsyncIterator[ServerSentEventMessage]:
+    result, _, _ = await _load(runtime, result_id)
+    if result.status in ("done", "failed"):
+        async for message in _final(runtime, result_id):
+            yield message
+        return
+    async for event in runtime.broker.subscribe(result_id):
+        if event.kind == "delta":
+            yield ServerSentEventMessage(event="delta", data=json.dumps(event.data), id=str(event.seq))
+        elif event.kind == "reset":
+            yield ServerSentEventMessage(event="reset", data="{}", id=str(event.seq))
+        else:
+            async for message in _final(runtime, result_id, streamed=True):
+                yield message
+            return
+    # The relay went quiet (producer gone); the browser reconnects and starts over from the database.
+    yield ServerSentEventMessage(event="stalled", data="{}", retry=2000)
+
+
+async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) -> AsyncIterator[ServerSentEventMessage]:
+    """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
+    result, _, _ = await _load(runtime, result_id)
+    if result.status == "failed":
+        yield ServerSentEventMessage(event="error", data=json.dumps({"message": result.error or "failed"}))
+        return
+    if not streamed:
+        yield ServerSentEventMessage(event="delta", data=json.dumps(result.text))
+    html = await anyio.to_thread.run_sync(render_markdown, result.text)
+    usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}
+    yield ServerSentEventMessage(event="done", data=json.dumps({"html": html, "usage": usage, "status": result.status}))
+
+
+ROUTES = [result_view, result_stream]

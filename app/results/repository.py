@@ -1,0 +1,70 @@
+"""SQL for results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.db.models import Result
+from app.db.upsert import insert_ignore
+
+_LIVE = text("status <> 'failed'")
+
+
+async def get_result(session: AsyncSession, result_id: str) -> Result | None:
+    return await session.get(Result, result_id)
+
+
+async def live_result_for_link(session: AsyncSession, link_key: str) -> str | None:
+    """The pending, streaming or done result of a link key, if any."""
+    stmt = select(col(Result.id)).where(col(Result.link_key) == link_key, col(Result.status) != "failed")
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def insert_link_result(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Insert a pending result unless a live one holds the same link key (single flight); True if inserted."""
+    return await insert_ignore(session, Result, values, ["link_key"], where=_LIVE) is not None
+
+
+async def delete_result(session: AsyncSession, result_id: str) -> None:
+    """Remove a result created in this transaction that must not go ahead."""
+    await session.execute(delete(Result).where(col(Result.id) == result_id))
+
+
+async def last_good_result(session: AsyncSession, repository_id: int, context_id: str) -> Result | None:
+    """The newest finished answer for a context id (shown, marked older, when a new one can't be made)."""
+    stmt = (
+        select(Result)
+        .where(
+            col(Result.repository_id) == repository_id,
+            col(Result.context_id) == context_id,
+            col(Result.status) == "done",
+        )
+        .order_by(col(Result.finished_at).desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def done_result_with_cache_key(session: AsyncSession, cache_key: str, exclude: str) -> Result | None:
+    """A finished answer to exactly the same request (model, messages, parameters)."""
+    stmt = (
+        select(Result)
+        .where(col(Result.cache_key) == cache_key, col(Result.status) == "done", col(Result.id) != exclude)
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def unfinished_result_ids(session: AsyncSession, limit: int = 500) -> list[str]:
+    """Results a crashed process left pending or streaming (resumed at start-up)."""
+    stmt = select(col(Result.id)).where(col(Result.status).in_(["pending", "streaming"])).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def save_partial_text(session: AsyncSession, result_id: str, text_so_far: str) -> None:
+    """Persist the text streamed so far (for no-JavaScript pages and crash visibility)."""
+    await session.execute(update(Result).where(col(Result.id) == result_id).values(text=text_so_far))
