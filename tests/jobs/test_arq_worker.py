@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +20,7 @@ from app.runtime import Runtime, build_runtime
 from app.settings import Settings
 from jobs.worker import arq_functions
 from tests.conftest import Service
+from tests.links.helpers import install_repo
 from tests.support.payloads import installation_payload, push_payload
 from tests.webhooks.helpers import VALID_CONTEXT, deliveries
 
@@ -121,3 +124,23 @@ async def test_running_a_delivery_job_twice_is_harmless(
     [again] = await deliveries(arq_service)
     assert again.attempts == 1 and again.status == "processed"
     assert len(fake_github.check_runs) == 1
+
+
+async def test_generation_runs_on_the_worker_and_streams_through_redis(
+    arq_service: Service, settings: Settings, redis_settings: RedisSettings, fake_github: Any, fake_llm: Any
+) -> None:
+    installed = await install_repo(arq_service, fake_github, drain=False)
+    await run_worker_until_idle(settings, redis_settings)  # processes the installation
+    resp = await installed.click()
+    assert resp.status_code == 303
+    location = resp.headers["location"]
+    # The web process only queued the job; a watcher subscribes before the worker starts streaming.
+    watcher = asyncio.create_task(arq_service.client.get(location + "/stream"))
+    await asyncio.sleep(0.2)
+    await run_worker_until_idle(settings, redis_settings)
+    stream = await asyncio.wait_for(watcher, 10)
+    result = (await arq_service.client.get(location + ".json")).json()
+    assert result["status"] == "done" and fake_llm.call_count == 1
+    deltas = [json.loads(line[6:]) for line in stream.text.splitlines() if line.startswith('data: "')]
+    assert "".join(deltas) == result["text"] and len(deltas) > 5  # token by token, relayed by Redis
+    assert "event: done" in stream.text

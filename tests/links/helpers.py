@@ -88,6 +88,7 @@ async def install_repo(
     private: bool = False,
     context: dict[str, Any] | str | None = None,
     name: str = "widgets",
+    drain: bool = True,
 ) -> Installed:
     files: dict[str, Any] = {
         "README.md": "# Widgets\nA library of widgets.\n",
@@ -101,5 +102,6 @@ async def install_repo(
     fake_github.add_installation(INSTALLATION_ID, "acme", [repo.id], account_type="Organization")
     payload = installation_payload("created", INSTALLATION_ID, fake_github.account("acme"), [repo])
     assert (await service.send_webhook("installation", payload)).status_code == 202
-    await service.drain_jobs()
+    if drain:
+        await service.drain_jobs()
     return Installed(service, fake_github, repo)
