@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.results import repository as results_sql
 from app.results.ids import is_result_id
 from app.results.render import render_markdown
-from app.results.views import result_json, result_page
+from app.results.views import meta_html, result_json, result_page
 from app.runtime import Runtime
 
 _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
@@ -100,7 +100,7 @@ async def _events(runtime: Runtime, result_id: str) -> AsyncIterator[ServerSentE
 
 async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) -> AsyncIterator[ServerSentEventMessage]:
     """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
-    result, _, _ = await _load(runtime, result_id)
+    result, repo, _ = await _load(runtime, result_id)
     if result.status == "failed":
         yield ServerSentEventMessage(event="error", data=json.dumps({"message": result.error or "failed"}))
         return
@@ -108,7 +108,8 @@ async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) ->
         yield ServerSentEventMessage(event="delta", data=json.dumps(result.text))
     html = await anyio.to_thread.run_sync(render_markdown, result.text)
     usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}
-    yield ServerSentEventMessage(event="done", data=json.dumps({"html": html, "usage": usage, "status": result.status}))
+    body = {"html": html, "meta": meta_html(result, repo), "usage": usage, "status": result.status}
+    yield ServerSentEventMessage(event="done", data=json.dumps(body))
 
 
 ROUTES = [result_view, result_stream]

@@ -42,7 +42,8 @@ def result_json(result: Result, repo: Repository | None) -> dict[str, Any]:
     }
 
 
-def _meta(result: Result, repo: Repository | None) -> str:
+def meta_html(result: Result, repo: Repository | None) -> str:
+    """The line under the title: where the answer comes from, what it cost and who paid."""
     name = escape(repo.full_name) if repo else "—"
     where = f"{name} · {escape(result.branch or '')}@{escape((result.commit_sha or '')[:7])}"
     parts = [where, f"context <code>{escape(result.context_id or '')}</code>", f"model {escape(result.model)}"]
@@ -88,7 +89,8 @@ _SCRIPT = """<script>
     source.addEventListener('delta', function(e){ text += JSON.parse(e.data); live.textContent = text;
       if (state) state.textContent = ''; });
     source.addEventListener('reset', function(){ text = ''; live.textContent = ''; });
-    source.addEventListener('done', function(e){ answer.innerHTML = JSON.parse(e.data).html; source.close(); });
+    source.addEventListener('done', function(e){ var d = JSON.parse(e.data); answer.innerHTML = d.html;
+      var meta = document.querySelector('header.meta'); if (meta && d.meta) meta.outerHTML = d.meta; source.close(); });
     source.addEventListener('error', function(e){ if (!e.data) return; source.close();
       answer.innerHTML = ''; var box = document.createElement('div'); box.className = 'notice error';
       box.textContent = 'No answer. ' + JSON.parse(e.data).message; answer.appendChild(box); });
@@ -114,7 +116,7 @@ def result_page(
     tools = f'<p><button id="copy" type="button">Copy as Markdown</button> <a href="/r/{escape(result.id)}.md">.md</a>'
     tools += f' · <a href="/r/{escape(result.id)}.json">.json</a> · <a href="/r/{escape(result.id)}.txt">.txt</a></p>'
     body = (
-        f"<h1>{escape(title)}</h1>{_meta(result, repo)}{_body(result, older, fallback_id, answer_html)}{tools}"
+        f"<h1>{escape(title)}</h1>{meta_html(result, repo)}{_body(result, older, fallback_id, answer_html)}{tools}"
         + _SCRIPT % json.dumps(result.id)
     )
     return html_page(title, body, head_extra=head_extra)

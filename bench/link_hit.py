@@ -1,0 +1,177 @@
+"""Cached visitor link: requests/s and p50/p99 latency of `GET /acme/widgets/context/explain` → 303, ours vs bare.
+
+    python bench/link_hit.py                        # embedded defaults: SQLite file, jobs in-process
+    python bench/link_hit.py --postgres --redis     # PostgreSQL + Redis + arq worker, like production
+
+Starts `contextjson serve` (bench/harness.py: fake GitHub and LLM, a repo installed through signed webhooks),
+clicks the link once and waits until that first generation is done, so every later click is a cache hit
+(LinkCache in memory; one click per LINK_CACHE_TTL_SECONDS, 10 s by default, goes to the database). In the same
+run it starts bench/bare_redirect.py: a Litestar app that only answers the same 303, under the same uvicorn
+options (one worker, uvloop + httptools). Load comes from wrk (Debian's `wrk`, keep-alive, does not follow
+redirects), one wrk thread; a Lua hook checks every response is a 303 to the expected /r/{id}. Runs alternate
+ours/bare so background load hits both alike; figures are medians over --runs. Target: ours ≥ 0.7× bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import ROOT, BenchError, add_backend_args, context_document, median, start_stack  # noqa: E402
+
+from tests.support.process import free_port  # noqa: E402
+
+LINK = "/acme/widgets/context/explain"
+TARGET_RATIO = 0.7
+
+# Counts responses that are not a 303 to the expected Location (wrk itself only counts non-2xx/3xx).
+CHECK_LUA = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) expected = args[1]; good = 0; bad = 0 end
+function response(status, headers, body)
+  local location = headers["location"] or headers["Location"]
+  if status == 303 and location == expected then good = good + 1 else bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local g, b = 0, 0
+  for _, t in ipairs(threads) do g = g + t:get("good"); b = b + t:get("bad") end
+  io.write(string.format("CHECK good=%d bad=%d\\n", g, b))
+end
+"""
+
+
+@dataclass
+class WrkRun:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(url: str, location: str, script: Path, connections: int, seconds: float) -> WrkRun:
+    """One wrk run; any non-303, wrong Location or socket error is a functional failure."""
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{round(seconds)}s", "--latency", "-s", str(script), url, "--", location]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    text = out.stdout
+    check = re.search(r"CHECK good=(\d+) bad=(\d+)", text)
+    if out.returncode != 0 or check is None:
+        raise BenchError(f"wrk failed ({out.returncode}):\n{text}{out.stderr}")
+    if int(check[2]) or "Socket errors" in text or "Non-2xx" in text:
+        raise BenchError(f"bad responses from {url}:\n{text}")
+    return WrkRun(
+        rps=float(re.search(r"Requests/sec:\s+([\d.]+)", text)[1]),  # type: ignore[index]
+        p50_ms=_ms(re.search(r"50%\s+(\S+)", text)[1]),  # type: ignore[index]
+        p99_ms=_ms(re.search(r"99%\s+(\S+)", text)[1]),  # type: ignore[index]
+        requests=int(check[1]),
+    )
+
+
+@contextmanager
+def bare_server(location: str, log_path: Path) -> Iterator[str]:
+    """bench/bare_redirect.py on a free port, answering 303 to `location`."""
+    port = free_port()
+    cmd = [sys.executable, str(ROOT / "bench" / "bare_redirect.py"), "--port", str(port), "--location", location]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd + ["--log-level", "warning"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if proc.poll() is not None:
+                    raise BenchError(f"bare_redirect.py exited with {proc.returncode}:\n{log_path.read_text()}")
+                try:
+                    if httpx.get(base + LINK, timeout=1).status_code == 303:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise BenchError("bare_redirect.py did not start")
+                time.sleep(0.1)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_backend_args(parser)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load on each server first")
+    parser.add_argument("--runs", type=int, default=3, help="measurements per server and concurrency")
+    parser.add_argument("--concurrency", default="1,16", help="comma-separated wrk connection counts")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise BenchError("wrk not found: apt-get install -y wrk")
+    levels = [int(c) for c in args.concurrency.split(",")]
+
+    with start_stack(postgres=args.postgres, redis=args.redis, redis_url=args.redis_url) as stack:
+        stack.install("acme", "widgets", context_document(["explain"]))
+        result_id = stack.click(LINK)  # the first click generates
+        stack.wait_result(result_id)
+        if stack.click(LINK) != result_id:
+            raise BenchError("a second click did not reach the same result")
+        location = f"/r/{result_id}"
+        with tempfile.TemporaryDirectory() as tmp, bare_server(location, Path(tmp) / "bare.log") as bare:
+            script = Path(tmp) / "check.lua"
+            script.write_text(CHECK_LUA)
+            targets = {"ours": stack.base + LINK, "bare": bare + LINK}
+            for url in targets.values():
+                run_wrk(url, location, script, max(levels), args.warmup)
+            runs: dict[tuple[str, int], list[WrkRun]] = {}
+            for _ in range(args.runs):
+                for level in levels:
+                    for name, url in targets.items():
+                        runs.setdefault((name, level), []).append(run_wrk(url, location, script, level, args.duration))
+        if stack.llm.call_count != 1:
+            raise BenchError(f"cached clicks reached the LLM: {stack.llm.call_count} upstream calls, expected 1")
+        report(stack.setup, args, levels, runs)
+
+
+def report(setup: str, args: argparse.Namespace, levels: list[int], runs: dict[tuple[str, int], list[WrkRun]]) -> None:
+    print(f"link hit: GET {LINK} -> 303 (cached), {setup}")
+    print(
+        f"  load: wrk 1 thread, keep-alive, {args.duration:g} s per measurement, {args.runs} runs each "
+        f"(medians), {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+    print("  bare: Litestar, one 303 route, same uvicorn options (1 worker, uvloop, httptools)")
+    print(f"  {'server':<6} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   req/s per run")
+    for level in levels:
+        for name in ("ours", "bare"):
+            rs = runs[(name, level)]
+            per_run = ", ".join(f"{r.rps:.0f}" for r in rs)
+            print(
+                f"  {name:<6} {level:>4} {median([r.rps for r in rs]):>9.0f} "
+                f"{median([r.p50_ms for r in rs]):>8.3f} {median([r.p99_ms for r in rs]):>8.3f}   {per_run}"
+            )
+    for level in levels:
+        ratio = median([r.rps for r in runs[("ours", level)]]) / median([r.rps for r in runs[("bare", level)]])
+        verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
+        print(f"  ratio ours/bare req/s at concurrency {level}: {ratio:.2f}x ({verdict} target {TARGET_RATIO}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The result page in a real browser (Debian's Chromium via Playwright): it streams, renders safely, copies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from tests.support.payloads import installation_payload
+from tests.support.process import serve_process
+from tests.support.webhook_examples import sign_payload
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SECRET = "browser-secret"
+ANSWER = (
+    "# Widgets explained\n\nThis library makes **widgets**. "
+    "It never runs <script>window.pwned = 1</script> code from answers.\n\n- one\n- two\n"
+)
+
+
+@pytest.fixture
+def server(fake_github: Any, fake_llm: Any, tmp_path: Path) -> Iterator[str]:
+    repo = fake_github.add_repo(
+        "acme",
+        "widgets",
+        files={
+            "README.md": "# Widgets\n",
+            "context.json": json.dumps({"context": {"explain": {"summary": "Explain", "pathPatterns": ["README.md"]}}}),
+        },
+    )
+    fake_github.add_installation(77, "acme", [repo.id])
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "REDIS_URL": "",
+        "GITHUB_API_URL": fake_github.url,
+        "GITHUB_APP_ID": str(fake_github.app_id),
+        "GITHUB_APP_PRIVATE_KEY": fake_github.private_key_pem,
+        "GITHUB_WEBHOOK_SECRET": SECRET,
+        "LLM_BASE_URL": fake_llm.url,
+        "LLM_API_KEY": fake_llm.api_key,
+        "SNAPSHOT_CACHE_DIR": str(tmp_path / "snapshots"),
+    }
+    with serve_process(env, log_path=tmp_path / "serve.log") as base:
+        body = json.dumps(installation_payload("created", 77, fake_github.account("acme"), [repo])).encode()
+        headers = {
+            "X-GitHub-Event": "installation",
+            "X-GitHub-Delivery": str(uuid.uuid4()),
+            "X-Hub-Signature-256": sign_payload(SECRET, body),
+        }
+        assert httpx.post(f"{base}/webhooks/github", content=body, headers=headers).status_code == 202
+        deadline = time.monotonic() + 15
+        while not fake_github.check_runs:
+            assert time.monotonic() < deadline, "installation was not processed"
+            time.sleep(0.05)
+        yield base
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        await browser.close()
+
+
+async def test_answer_streams_in_and_renders_safely(
+    server: str, browser: Browser, fake_llm: Any, tmp_path: Path
+) -> None:
+    fake_llm.script(ANSWER)
+    fake_llm.token_delay = 0.06  # ~1.5 s of streaming
+    context = await browser.new_context()
+    await context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(f"{server}/acme/widgets/context/explain")
+    assert "/r/" in page.url
+
+    live = page.locator("#live")
+    await live.wait_for(state="attached")
+    await page.wait_for_function(
+        "document.getElementById('live') && document.getElementById('live').textContent.length > 5"
+    )
+    partial = await live.text_content()
+    assert partial and len(partial) < len(ANSWER)  # still streaming: part of the answer is shown
+
+    await page.locator("#answer h1").wait_for(timeout=15_000)  # the final, rendered answer
+    assert await page.locator("#answer h1").text_content() == "Widgets explained"
+    assert await page.locator("#answer strong").text_content() == "widgets"
+    assert await page.evaluate("window.pwned") is None  # the model's <script> never ran
+    assert "<script>" in (await page.locator("#answer").text_content() or "")  # shown as text instead
+    assert "paid by acme" in (await page.locator("header.meta").text_content() or "")  # updated when done
+
+    await page.get_by_role("button", name="Copy as Markdown").click()
+    await page.get_by_role("button", name="Copied").wait_for()
+    assert await page.evaluate("navigator.clipboard.readText()") == ANSWER
+    await page.screenshot(path=str(tmp_path / "result.png"), full_page=True)
+    assert errors == []
+
+
+async def test_page_without_javascript_shows_the_answer(server: str, browser: Browser, fake_llm: Any) -> None:
+    fake_llm.script(ANSWER)
+    async with httpx.AsyncClient(base_url=server) as client:
+        location = (await client.get("/acme/widgets/context/explain")).headers["location"]
+        deadline = time.monotonic() + 15
+        while (await client.get(f"{location}.json")).json()["status"] != "done":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+    context = await browser.new_context(java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(f"{server}{location}")
+    assert await page.locator("#answer h1").text_content() == "Widgets explained"
+    assert "paid by acme" in (await page.locator("header.meta").text_content() or "")
