@@ -214,3 +214,10 @@ async def test_hostile_file_names_do_not_break_the_context(service: Service, fak
     system = fake_llm.calls[-1].body["messages"][0]["content"]
     assert "x = 1" in system and "y = 2" in system
     assert "evil\nname" not in system and "\u202e" not in system
+
+
+async def test_snapshot_is_downloaded_once_per_commit(installed: Installed, fake_github: Any) -> None:
+    await installed.click_and_finish("/context/explain")
+    await installed.click_and_finish("/context/api")
+    await installed.click_and_finish("/context/docs")
+    assert len(fake_github.find_requests("GET", r"/tarball/")) == 1
