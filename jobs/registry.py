@@ -11,12 +11,12 @@ from app.queue import (
 )
 from jobs import tasks
 
-JOB_REQUEUE_PENDING = "github.requeue_pending"
+JOB_REQUEUE_UNFINISHED = "jobs.requeue_unfinished"
 
 JOB_FUNCTIONS: dict[str, JobFunction] = {
     JOB_PROCESS_DELIVERY: tasks.process_delivery,
     JOB_SYNC_INSTALLATION: tasks.sync_installation,
     JOB_CHECK_CONTEXT_FILE: tasks.check_context_file,
-    JOB_REQUEUE_PENDING: tasks.requeue_pending_deliveries,
+    JOB_REQUEUE_UNFINISHED: tasks.requeue_unfinished,
     JOB_GENERATE: tasks.generate,
 }

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import sync_installation as sync_installation_service
 from app.contexts.checks import check_context_file as check_context_file_service
-from app.queue import JOB_PROCESS_DELIVERY, FollowUp, RetryJob, enqueue_all
+from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, FollowUp, RetryJob, enqueue_all
 from app.results.generate import generate_result
+from app.results.repository import unfinished_result_ids
 from app.runtime import Runtime
 from app.webhooks.processing import process_delivery as process_delivery_service
 from app.webhooks.repository import stale_pending_ids
@@ -72,16 +73,24 @@ async def check_context_file(ctx: dict[str, Any], repository_id: int, branch: st
         await check_context_file_service(rt, session, repository_id, branch, sha)
 
 
-async def requeue_pending_deliveries(ctx: dict[str, Any], older_than_seconds: float = 60.0) -> int:
-    """github.requeue_pending: re-enqueue deliveries stored but never processed (lost enqueue, crash)."""
+async def requeue_unfinished(ctx: dict[str, Any], older_than_seconds: float = 60.0) -> int:
+    """jobs.requeue_unfinished: re-enqueue work stored but never finished (lost enqueue, crashed process).
+
+    Deliveries still pending, and answers still pending or streaming; a job that is in fact still running
+    is not started twice (same job id).
+    """
     rt = _runtime(ctx)
+    age = timedelta(seconds=older_than_seconds)
     async with rt.sessions() as session:
-        ids = await stale_pending_ids(session, timedelta(seconds=older_than_seconds))
+        ids = await stale_pending_ids(session, age)
+        results = await unfinished_result_ids(session, age)
     for pk in ids:
         await rt.require_queue().enqueue(JOB_PROCESS_DELIVERY, pk, job_id=f"delivery:{pk}")
-    if ids:
-        log.info("github.requeue_pending count=%d", len(ids))
-    return len(ids)
+    for result_id in results:
+        await rt.require_queue().enqueue(JOB_GENERATE, result_id, job_id=f"generate:{result_id}")
+    if ids or results:
+        log.info("jobs.requeue deliveries=%d results=%d", len(ids), len(results))
+    return len(ids) + len(results)
 
 
 async def generate(ctx: dict[str, Any], result_id: str) -> None:

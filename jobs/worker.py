@@ -13,7 +13,7 @@ from app.queue import ArqJobQueue, JobFunction, RetryJob
 from app.runtime import build_runtime
 from app.settings import get_settings
 from jobs import tasks
-from jobs.registry import JOB_FUNCTIONS, JOB_REQUEUE_PENDING
+from jobs.registry import JOB_FUNCTIONS, JOB_REQUEUE_UNFINISHED
 
 
 def _arq_retry(fn: JobFunction) -> JobFunction:
@@ -31,7 +31,7 @@ def _arq_retry(fn: JobFunction) -> JobFunction:
 
 def arq_functions() -> list[Function]:
     """The job table as arq Functions (the requeue job runs as a cron job instead)."""
-    wrapped = {name: _arq_retry(fn) for name, fn in JOB_FUNCTIONS.items() if name != JOB_REQUEUE_PENDING}
+    wrapped = {name: _arq_retry(fn) for name, fn in JOB_FUNCTIONS.items() if name != JOB_REQUEUE_UNFINISHED}
     return [func(fn, name=name) for name, fn in wrapped.items()]  # type: ignore[arg-type]
 
 
@@ -53,7 +53,7 @@ class WorkerSettings:
     """Read by arq; redis_settings is filled in from REDIS_URL by `contextjson worker`."""
 
     functions = arq_functions()
-    cron_jobs = [cron(tasks.requeue_pending_deliveries, name=JOB_REQUEUE_PENDING, second={0}, run_at_startup=True)]
+    cron_jobs = [cron(tasks.requeue_unfinished, name=JOB_REQUEUE_UNFINISHED, second={0}, run_at_startup=True)]
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 6

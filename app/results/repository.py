@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import Result
+from app.db.models import Result, utcnow
 from app.db.upsert import insert_ignore
 
 _LIVE = text("status <> 'failed'")
@@ -59,9 +60,15 @@ async def done_result_with_cache_key(session: AsyncSession, cache_key: str, excl
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def unfinished_result_ids(session: AsyncSession, limit: int = 500) -> list[str]:
-    """Results a crashed process left pending or streaming (resumed at start-up)."""
-    stmt = select(col(Result.id)).where(col(Result.status).in_(["pending", "streaming"])).limit(limit)
+async def unfinished_result_ids(
+    session: AsyncSession, older_than: timedelta = timedelta(0), limit: int = 500
+) -> list[str]:
+    """Results left pending or streaming (by a crash, or a lost enqueue), created before `older_than` ago."""
+    stmt = (
+        select(col(Result.id))
+        .where(col(Result.status).in_(["pending", "streaming"]), col(Result.created_at) <= utcnow() - older_than)
+        .limit(limit)
+    )
     return list((await session.execute(stmt)).scalars())
 
 

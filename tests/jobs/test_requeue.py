@@ -12,7 +12,7 @@ from app.db.models import WebhookDelivery
 from app.queue import InProcessJobQueue, load_in_process_jobs
 from app.runtime import build_runtime
 from app.settings import Settings
-from jobs.tasks import requeue_pending_deliveries
+from jobs.tasks import requeue_unfinished
 from tests.conftest import Service
 from tests.support.webhook_examples import load_example
 from tests.webhooks.helpers import deliveries
@@ -36,11 +36,11 @@ async def test_delivery_survives_a_queue_outage(settings: Settings) -> None:
     ctx: dict[str, Any] = {"runtime": runtime}
     runtime.queue = queue = InProcessJobQueue(load_in_process_jobs(), ctx)
     try:
-        assert await requeue_pending_deliveries(ctx, older_than_seconds=0) == 1
+        assert await requeue_unfinished(ctx, older_than_seconds=0) == 1
         await queue.drain()
         async with runtime.sessions() as session:
             row = await session.get(WebhookDelivery, stored.id)
             assert row is not None and row.status == "processed"
-        assert await requeue_pending_deliveries(ctx, older_than_seconds=0) == 0
+        assert await requeue_unfinished(ctx, older_than_seconds=0) == 0
     finally:
         await runtime.close()
