@@ -102,7 +102,8 @@ async def apply_installation_repositories(
 
 async def sync_installation(rt: Runtime, session: AsyncSession, installation_id: int) -> list[FollowUp]:
     """Refresh an installation's repositories from GitHub and check each one's context.json."""
-    installation = await repo_sql.get_installation(session, installation_id)
+    async with rt.sessions() as reader:  # not the job's session: no connection held during the GitHub call
+        installation = await repo_sql.get_installation(reader, installation_id)
     if installation is None or not installation.active:
         return []
     async with rt.github.installation(installation_id) as api:

@@ -24,13 +24,15 @@ log = logging.getLogger("contextjson.contexts")
 async def check_context_file(
     rt: Runtime, session: AsyncSession, repository_id: int, branch: str | None, sha: str | None
 ) -> ContextFile | None:
-    """Check context.json of a repo at a commit (the branch head when sha is None); None if nothing to check."""
-    repo = await repo_sql.get_repository(session, repository_id)
-    if repo is None or not repo.active or repo.installation_id is None:
+    """Check context.json of a repo at a commit (the branch head when sha is None); None if nothing to check.
+
+    Reads use short sessions of their own and the job's session is only written to at the end, so no
+    database connection is held while GitHub answers (SQLite runs on a single shared connection).
+    """
+    repo = await _active_repository(rt, repository_id)
+    if repo is None or repo.installation_id is None:
         return None
-    installation = await repo_sql.get_installation(session, repo.installation_id)
-    if installation is None or not installation.active:
-        return None
+    head_learnt = False
     async with rt.github.installation(repo.installation_id) as api:
         branch = branch or repo.default_branch or await _default_branch(api, repo)
         if branch is None:
@@ -39,9 +41,23 @@ async def check_context_file(
             head = await api.get_branch_head(repo.owner, repo.name, branch)
             if head is None:
                 return None
-            sha = head.sha
-            await heads.set_head(session, repo.id, branch, sha)
-        return await _check_at(rt, session, api, repo, branch, sha)
+            sha, head_learnt = head.sha, True
+        snapshot, report = await _read(rt, api, repo, branch, sha)
+        check_run_id = await _publish(rt, api, repo, branch, sha, *report) if report else None
+    if head_learnt:
+        await heads.set_head(session, repo.id, branch, sha)
+    row = await _save(session, repo, branch, sha, snapshot, check_run_id)
+    # No context.json here: the row remembers it (links must stop serving it) but nothing is reported.
+    return row if report else None
+
+
+async def _active_repository(rt: Runtime, repository_id: int) -> Repository | None:
+    async with rt.sessions() as session:
+        repo = await repo_sql.get_repository(session, repository_id)
+        if repo is None or not repo.active or repo.installation_id is None:
+            return None
+        installation = await repo_sql.get_installation(session, repo.installation_id)
+        return repo if installation is not None and installation.active else None
 
 
 async def _default_branch(api: InstallationAPI, repo: Repository) -> str | None:
@@ -82,17 +98,6 @@ async def _read(
     return snapshot, report
 
 
-async def _check_at(
-    rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
-) -> ContextFile | None:
-    snapshot, report = await _read(rt, api, repo, branch, sha)
-    if report is None:
-        # No context.json here: remember that (links must stop serving it) but report nothing.
-        await _save(session, repo, branch, sha, snapshot, None)
-        return None
-    return await _publish(session, api, repo, branch, sha, snapshot, *report)
-
-
 async def snapshot_without_check(
     rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
 ) -> ContextFile:
@@ -102,28 +107,18 @@ async def snapshot_without_check(
 
 
 async def _publish(
-    session: AsyncSession,
-    api: InstallationAPI,
-    repo: Repository,
-    branch: str,
-    sha: str,
-    snapshot: _Snapshot,
-    conclusion: str,
-    output: CheckOutput,
-) -> ContextFile:
-    """Report the check run, then store the snapshot with its id.
-
-    GitHub is called before anything is written, so no database write lock is held during the call;
-    a commit checked before keeps its check run (updated, not duplicated).
-    """
-    known = await ctx_sql.find_context_file(session, repo.id, branch, sha)
+    rt: Runtime, api: InstallationAPI, repo: Repository, branch: str, sha: str, conclusion: str, output: CheckOutput
+) -> int:
+    """Report the check run and return its id; a commit checked before keeps its run (updated, not duplicated)."""
+    async with rt.sessions() as session:
+        known = await ctx_sql.find_context_file(session, repo.id, branch, sha)
     check = dict(name=CHECK_NAME, conclusion=conclusion, output=output)
     if known is not None and known.check_run_id is not None:
         run = await api.update_check_run(repo.owner, repo.name, known.check_run_id, **check)  # type: ignore[arg-type]
     else:
         run = await api.create_check_run(repo.owner, repo.name, head_sha=sha, **check)  # type: ignore[arg-type]
     log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, sha, conclusion)
-    return await _save(session, repo, branch, sha, snapshot, run.id)
+    return run.id
 
 
 async def _save(

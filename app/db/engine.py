@@ -29,9 +29,17 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the async engine; SQLite gets WAL and a busy timeout so the web process and jobs share it."""
+    """Create the async engine.
+
+    SQLite (the one-process default) gets a single shared connection: requests and in-process jobs then
+    queue for it in asyncio order instead of colliding on SQLite's file lock, whose busy handler sleeps in
+    steps of up to 100 ms (that was the webhook acknowledgement's p99). Code must therefore never hold a
+    session across a call to GitHub or the model API, nor open a second session while one is in use.
+    """
     url = async_database_url(database_url)
     if is_sqlite(url):
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
