@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.fakes import llm_wire as wire
 from tests.fakes.llm_state import Plan, Reply
+from tests.support.servers import answer_lifespan
 
 if TYPE_CHECKING:
     from tests.fakes.llm import FakeLLM
@@ -27,7 +28,7 @@ def asgi_app(fake: FakeLLM) -> Callable[..., Awaitable[None]]:
 
     async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await answer_lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
@@ -167,13 +168,3 @@ async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
     gone.set()
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

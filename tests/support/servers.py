@@ -65,3 +65,14 @@ def _wait_until_serving(server: uvicorn.Server, thread: threading.Thread, host: 
         time.sleep(0.01)
     server.should_exit = True
     raise TimeoutError(f"ASGI server on port {port} did not start within {_STARTUP_TIMEOUT}s")
+
+
+async def answer_lifespan(receive: Any, send: Any) -> None:
+    """Answer an ASGI lifespan scope (startup, shutdown) for hand-written test apps."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
