@@ -20,6 +20,7 @@ from app.db.session import provide_runtime, provide_session
 from app.errors import AppError
 from app.health import healthz
 from app.links.controller import ROUTES as LINK_ROUTES
+from app.links.server import LinkServer
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.results.controller import ROUTES as RESULT_ROUTES
 from app.results.repository import unfinished_result_ids
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime.queue = queue or _make_queue(runtime)
         app.state.runtime = runtime
+        app.state.link_server = LinkServer(runtime)
         if isinstance(runtime.queue, InProcessJobQueue):
             await _resume_pending(runtime)
         try:
@@ -84,7 +86,11 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         finally:
             await runtime.close()
 
-    prometheus = PrometheusConfig(app_name="contextjson", group_path=True, exclude=["/metrics"])
+    # Visitor links are counted by app.links.server instead: the generic middleware costs more than a
+    # cached hit itself.
+    prometheus = PrometheusConfig(
+        app_name="contextjson", group_path=True, exclude=["^/metrics$", r"^/[^/]+/[^/]+/(context|tree)/"]
+    )
     app = Litestar(
         route_handlers=[github_webhook, healthz, PrometheusController, *RESULT_ROUTES, *LINK_ROUTES, *dashboard.ROUTES],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},

@@ -1,7 +1,9 @@
 """In-memory map from a visitor link to its result, so a cached click costs one dict lookup.
 
-Entries live `ttl` seconds: after a push, a replica that did not process it serves the previous answer
-for at most that long. The process that handles the push drops the repository's entries at once.
+Entries are fresh for `ttl` seconds. After that they are still served (stale) for up to `max_stale`
+seconds while one background lookup refreshes them, so a busy link never stalls when its entry expires.
+A replica that did not process a push therefore serves the previous answer for about `ttl` seconds; the
+process that handles the push drops the repository's entries at once.
 """
 
 from __future__ import annotations
@@ -15,25 +17,34 @@ LinkKey = tuple[str, str, str, str]  # owner, repo (lower-case), branch ("" = de
 class LinkCache:
     """A bounded LRU with expiry; single-threaded use inside one event loop."""
 
-    def __init__(self, ttl_seconds: float, max_entries: int = 100_000):
+    def __init__(self, ttl_seconds: float, max_entries: int = 100_000, max_stale_seconds: float = 300.0):
         self._ttl = ttl_seconds
         self._max = max_entries
-        self._entries: OrderedDict[LinkKey, tuple[str, float]] = OrderedDict()
+        self._max_stale = max_stale_seconds
+        self._entries: OrderedDict[LinkKey, tuple[str, float]] = OrderedDict()  # result id, fresh until
 
     @staticmethod
     def key(owner: str, repo: str, branch: str | None, context_id: str) -> LinkKey:
         return (owner.lower(), repo.lower(), branch or "", context_id)
 
     def get(self, key: LinkKey) -> str | None:
-        """The cached result id, or None when absent or expired."""
+        """The cached result id while fresh, else None."""
+        result_id, fresh = self.lookup(key)
+        return result_id if fresh else None
+
+    def lookup(self, key: LinkKey) -> tuple[str | None, bool]:
+        """(result id or None, whether it is still fresh); entries too old to serve are dropped."""
         entry = self._entries.get(key)
         if entry is None:
-            return None
-        result_id, expires = entry
-        if expires < time.monotonic():
+            return None, False
+        result_id, fresh_until = entry
+        now = time.monotonic()
+        if now <= fresh_until:
+            return result_id, True
+        if now > fresh_until + self._max_stale:
             del self._entries[key]
-            return None
-        return result_id
+            return None, False
+        return result_id, False
 
     def put(self, key: LinkKey, result_id: str) -> None:
         if self._ttl <= 0:

@@ -8,16 +8,15 @@ import logging
 import re
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
 from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLimited
-from app.links.resolve import LinkRequest, resolve_link
+from app.links.resolve import LinkRequest
+from app.links.server import REFUSED, LinkServer
 from app.pages import message_page
-from app.queue import JOB_GENERATE
 from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.links")
@@ -32,10 +31,9 @@ async def default_branch_link(
     owner: FromPath[str],
     repo: FromPath[str],
     context_id: FromPath[str],
-    runtime: NamedDependency[Runtime],
 ) -> Response:
     """303 to the result page of this context on the default branch."""
-    return await _serve_link(request, runtime, owner, repo, None, context_id)
+    return await _serve_link(request, owner, repo, None, context_id)
 
 
 @get("/{owner:str}/{repo:str}/context/{context_id:str}/badge.svg", summary="README badge", media_type="image/svg+xml")
@@ -45,42 +43,33 @@ async def default_branch_badge(owner: FromPath[str], repo: FromPath[str], contex
 
 
 @get("/{owner:str}/{repo:str}/tree/{rest:path}", summary="Visitor link or badge on a branch", cache=False)
-async def branch_link(
-    request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str], runtime: NamedDependency[Runtime]
-) -> Response:
+async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]) -> Response:
     """`…/tree/{branch}/context/{id}` (branch names may contain slashes) and its `/badge.svg`."""
     match = _TREE_LINK.match(rest)
     if match is None:
         return _error_response(request, ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID."))
     if match["badge"]:
         return _badge(match["context_id"])
-    return await _serve_link(request, runtime, owner, repo, match["branch"], match["context_id"])
+    return await _serve_link(request, owner, repo, match["branch"], match["context_id"])
 
 
-async def _serve_link(
-    request: Request, runtime: Runtime, owner: str, repo: str, branch: str | None, context_id: str
-) -> Response:
+async def _serve_link(request: Request, owner: str, repo: str, branch: str | None, context_id: str) -> Response:
+    # The hot path: no dependency injection, one dict lookup (see bench/link_hit.py).
+    runtime: Runtime = request.app.state.runtime
+    server: LinkServer = request.app.state.link_server
     key = LinkCache.key(owner, repo, branch, context_id)
-    cached = runtime.link_cache.get(key)
+    link = LinkRequest(owner, repo, branch, context_id, _client_key(request, runtime))
+    cached = server.cached(key, link)
     if cached is not None:
         return Redirect(f"/r/{cached}", status_code=303)
     if not CONTEXT_ID.match(context_id):
         return _error_response(request, ContextNotFound(f'"{context_id[:80]}" is not a context id.'))
-    link = LinkRequest(owner, repo, branch, context_id, _client_key(request, runtime))
-    async with runtime.sessions() as session:
-        try:
-            outcome = await resolve_link(runtime, session, link)
-        except LinkError as exc:
-            await session.commit()  # keep what was learnt on the way (branch head, context.json snapshot)
-            return _error_response(request, exc)
-        await session.commit()
-    if outcome.created:
-        await runtime.require_queue().enqueue(JOB_GENERATE, outcome.result_id, job_id=f"generate:{outcome.result_id}")
-        log.info(
-            "links.generation_queued result=%s link=%s/%s/%s/%s", outcome.result_id, owner, repo, branch, context_id
-        )
-    runtime.link_cache.put(key, outcome.result_id)
-    return Redirect(f"/r/{outcome.result_id}", status_code=303)
+    try:
+        result_id = await server.resolve(key, link)
+    except LinkError as exc:
+        REFUSED.inc()
+        return _error_response(request, exc)
+    return Redirect(f"/r/{result_id}", status_code=303)
 
 
 def _client_key(request: Request, runtime: Runtime) -> str:

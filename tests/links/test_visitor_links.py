@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.fetch import FetchPolicy
+from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from tests.conftest import Service
 from tests.fakes.llm import default_reply, estimate_completion_tokens
 from tests.links.helpers import Installed, install_repo
@@ -221,3 +222,34 @@ async def test_snapshot_is_downloaded_once_per_commit(installed: Installed, fake
     await installed.click_and_finish("/context/api")
     await installed.click_and_finish("/context/docs")
     assert len(fake_github.find_requests("GET", r"/tarball/")) == 1
+
+
+async def test_database_single_flight_across_processes(installed: Installed, fake_llm: Any) -> None:
+    """Replicas don't share memory: concurrent lookups on separate connections still create one result."""
+    rt = installed.service.runtime
+
+    async def lookup() -> LinkOutcome:
+        async with rt.sessions() as session:
+            outcome = await resolve_link(rt, session, LinkRequest("acme", "widgets", None, "explain", "client"))
+            await session.commit()
+            return outcome
+
+    outcomes = await asyncio.gather(*(lookup() for _ in range(12)))
+    assert len({o.result_id for o in outcomes}) == 1 and sum(o.created for o in outcomes) == 1
+
+
+async def test_stale_link_is_served_while_refreshed(installed: Installed, fake_llm: Any) -> None:
+    first = await installed.click_and_finish()
+    cache = installed.service.runtime.link_cache
+    cache._ttl = 0.01  # every entry goes stale at once
+    cache.put(("acme", "widgets", "", "explain"), first["id"])
+    await asyncio.sleep(0.02)
+    await installed.push({"README.md": "# Widgets v2\n"})  # the push clears this process's entries...
+    cache.put(("acme", "widgets", "", "explain"), first["id"])  # ...so pretend another replica cached it
+    await asyncio.sleep(0.02)
+    stale = await installed.click()
+    assert stale.headers["location"] == f"/r/{first['id']}"  # answered at once from the stale entry
+    await asyncio.sleep(0.3)  # the background refresh resolves the new head
+    await installed.service.drain_jobs()
+    fresh = await installed.click()
+    assert fresh.headers["location"] != f"/r/{first['id']}"

@@ -1,0 +1,85 @@
+"""Serving visitor links: memory cache first, then one database lookup per link at a time.
+
+Concurrent misses for the same link share one lookup (single flight in this process, on top of the
+database's unique link key), and a stale cache entry is served while one background lookup refreshes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from prometheus_client import Counter
+
+from app.links.cache import LinkKey
+from app.links.errors import RateLimited
+from app.links.resolve import LinkRequest, resolve_link
+from app.queue import JOB_GENERATE
+from app.runtime import Runtime
+
+log = logging.getLogger("contextjson.links")
+
+_LINKS = Counter("contextjson_link_requests", "Visitor link requests by how they were answered", ["outcome"])
+# Children bound once: a labelled lookup per request would cost more than the cached hit itself.
+HIT, STALE_HIT, LOOKUP, GENERATED, REFUSED = (
+    _LINKS.labels(name) for name in ("hit", "stale_hit", "lookup", "generated", "refused")
+)
+
+
+class LinkServer:
+    """Per-process state for answering links: in-flight lookups and background refreshes."""
+
+    def __init__(self, runtime: Runtime):
+        self._rt = runtime
+        self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
+
+    def cached(self, key: LinkKey, link: LinkRequest) -> str | None:
+        """The cached result id (refreshing it in the background when stale), or None on a miss."""
+        result_id, fresh = self._rt.link_cache.lookup(key)
+        if result_id is None:
+            return None
+        if fresh:
+            HIT.inc()
+        else:
+            STALE_HIT.inc()
+            if key not in self._inflight:
+                task = self._start(key, link)
+                task.add_done_callback(self._log_refresh_failure)
+        return result_id
+
+    async def resolve(self, key: LinkKey, link: LinkRequest) -> str:
+        """The result id for a missed link; raises LinkError. Callers for one key share one lookup."""
+        task = self._inflight.get(key)
+        if task is None:
+            return await asyncio.shield(self._start(key, link))
+        try:
+            return await asyncio.shield(task)
+        except RateLimited:
+            # Another client's limit is not ours: look again on our own account.
+            return await self._lookup(key, link)
+
+    def _start(self, key: LinkKey, link: LinkRequest) -> asyncio.Task[str]:
+        task = asyncio.create_task(self._lookup(key, link))
+        self._inflight[key] = task
+        task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return task
+
+    async def _lookup(self, key: LinkKey, link: LinkRequest) -> str:
+        LOOKUP.inc()
+        async with self._rt.sessions() as session:
+            try:
+                outcome = await resolve_link(self._rt, session, link)
+            finally:
+                await session.commit()  # also keeps what was learnt before a refusal (head, snapshot)
+        if outcome.created:
+            GENERATED.inc()
+            await self._rt.require_queue().enqueue(
+                JOB_GENERATE, outcome.result_id, job_id=f"generate:{outcome.result_id}"
+            )
+            log.info("links.generation_queued result=%s link=%s", outcome.result_id, "/".join(key))
+        self._rt.link_cache.put(key, outcome.result_id)
+        return outcome.result_id
+
+    def _log_refresh_failure(self, task: asyncio.Task[str]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.info("links.refresh_failed error=%s", task.exception())
