@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from prometheus_client import Counter
 
@@ -33,8 +34,12 @@ class LinkServer:
         self._rt = runtime
         self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
 
-    def cached(self, key: LinkKey, link: LinkRequest) -> str | None:
-        """The cached result id (refreshing it in the background when stale), or None on a miss."""
+    def cached(self, key: LinkKey, link: Callable[[], LinkRequest]) -> str | None:
+        """The cached result id (refreshing it in the background when stale), or None on a miss.
+
+        `link` builds the full request only when a refresh needs it (hashing the client address costs
+        more than a fresh hit).
+        """
         result_id, fresh = self._rt.link_cache.lookup(key)
         if result_id is None:
             return None
@@ -43,7 +48,7 @@ class LinkServer:
         else:
             STALE_HIT.inc()
             if key not in self._inflight:
-                task = self._start(key, link)
+                task = self._start(key, link())
                 task.add_done_callback(self._log_refresh_failure)
         return result_id
 
