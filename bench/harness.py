@@ -43,7 +43,7 @@ from tests.fakes.fixtures import app_private_key_pem  # noqa: E402
 from tests.fakes.github import FakeGitHub, FakeRepo  # noqa: E402
 from tests.fakes.llm import FakeLLM  # noqa: E402
 from tests.support.payloads import installation_payload  # noqa: E402
-from tests.support.process import serve_process  # noqa: E402
+from tests.support.process import serve_process, stop_process  # noqa: E402
 from tests.support.webhook_examples import sign_payload  # noqa: E402
 
 WEBHOOK_SECRET = "bench-webhook-secret"
@@ -265,11 +265,7 @@ def _worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
                 raise BenchError(f"worker exited with {proc.returncode}:\n{log_path.read_text()}")
             yield
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
 
 
 @contextmanager

@@ -35,11 +35,16 @@ def serve_process(env: dict[str, str], *, log_path: Path, timeout: float = 30.0)
             _wait_healthy(proc, base, timeout, log_path)
             yield base
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def _wait_healthy(proc: subprocess.Popen[bytes], base: str, timeout: float, log_path: Path) -> None:
