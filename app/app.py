@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from litestar import Litestar, Request
 from litestar.di import Provide
@@ -21,6 +22,7 @@ from app.errors import AppError
 from app.health import healthz
 from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
+from app.pages import message_page
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.results.controller import ROUTES as RESULT_ROUTES
 from app.results.repository import unfinished_result_ids
@@ -32,22 +34,33 @@ from app.webhooks.repository import stale_pending_ids
 log = logging.getLogger("contextjson")
 
 
-def _app_error(_: Request, exc: AppError) -> Response[dict[str, str]]:
-    return Response({"error": exc.code, "detail": exc.detail}, status_code=exc.status_code)
+def _wants_html(request: Request) -> bool:
+    """Browsers get a readable page; API clients (and anything asking for JSON) get JSON."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
 
 
-def _http_error(_: Request, exc: HTTPException) -> Response[dict[str, object]]:
-    body: dict[str, object] = {"error": "http_error", "detail": exc.detail}
-    return Response(body, status_code=exc.status_code, headers=exc.headers)
+def _error(request: Request, status: int, code: str, title: str, detail: str, headers: Any = None) -> Response[Any]:
+    if _wants_html(request):
+        page = message_page(title, detail, links=[("contextjson home", "/")])
+        return Response(page, status_code=status, media_type="text/html", headers=headers)
+    return Response({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
-def _internal_error(request: Request, exc: Exception) -> Response[dict[str, str]]:
+def _app_error(request: Request, exc: AppError) -> Response[Any]:
+    title = "Not found" if exc.status_code == 404 else "Request failed"
+    return _error(request, exc.status_code, exc.code, title, exc.detail)
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response[Any]:
+    return _error(request, exc.status_code, "http_error", "Request failed", str(exc.detail), exc.headers)
+
+
+def _internal_error(request: Request, exc: Exception) -> Response[Any]:
     """Unexpected failures are logged with their traceback and answered with a clear, stable body."""
     log.error("http.internal_error path=%s", request.url.path, exc_info=exc)
-    return Response(
-        {"error": "internal_error", "detail": "Something went wrong on our side; it has been logged."},
-        status_code=500,
-    )
+    detail = "Something went wrong on our side; it has been logged."
+    return _error(request, 500, "internal_error", "Something went wrong", detail)
 
 
 def _make_queue(runtime: Runtime) -> JobQueue:

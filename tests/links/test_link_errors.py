@@ -98,3 +98,11 @@ async def test_streaming_page_works_without_javascript(service: Service, fake_gi
     assert '<meta http-equiv="refresh"' in page.text and "Refresh the page" in page.text
     assert '<pre id="live">' in page.text and "EventSource" in page.text
     assert json.loads((await _get(service, location + ".json")).text)["status"] in ("pending", "streaming")
+
+
+async def test_unknown_result_in_a_browser_is_a_page(service: Service) -> None:
+    resp = await service.client.get("/r/doesnotexist123", headers={"accept": "text/html,application/xhtml+xml"})
+    assert resp.status_code == 404 and resp.headers["content-type"].startswith("text/html")
+    assert "<h1>Not found</h1>" in resp.text and "doesnotexist123" in resp.text
+    unknown_route = await service.client.get("/no/such/page/here", headers={"accept": "text/html"})
+    assert unknown_route.status_code == 404 and "<h1>" in unknown_route.text
