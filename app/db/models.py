@@ -8,7 +8,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, ForeignKey, Index, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 MICROS_PER_USD = 1_000_000
@@ -70,7 +83,10 @@ class Repository(SQLModel, table=True):
     private: bool = False
     default_branch: str | None = None
     active: bool = True
+    archived: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False, server_default=false()))
     monthly_cap_micros: int | None = Field(default=None, sa_column=Column(BigInteger))
+    # New generations per hour for this repository, whoever asks (None: the service default).
+    hourly_generation_cap: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
@@ -83,6 +99,7 @@ class WebhookDelivery(SQLModel, table=True):
     """A received GitHub webhook, stored before it is processed; unique on GitHub's delivery id."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("uq_webhook_deliveries_body_sha256", "body_sha256", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: str = Field(sa_column=Column(Text, unique=True, nullable=False))
@@ -90,6 +107,8 @@ class WebhookDelivery(SQLModel, table=True):
     action: str | None = None
     installation_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     payload: str = Field(sa_column=Column(Text, nullable=False))
+    # SHA-256 of the signed body: X-GitHub-Delivery is not signed, so a replayed body is refused by this.
+    body_sha256: str | None = Field(default=None, sa_column=Column(Text))
     status: str = Field(default="pending", index=True)  # pending | processed | failed
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
@@ -128,6 +147,17 @@ class LedgerEntry(SQLModel, table=True):
     repository_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     result_id: str | None = None
     note: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class RepositoryName(SQLModel, table=True):
+    """A name a repository was known by before a rename or transfer, so old links can redirect."""
+
+    __tablename__ = "repository_names"
+
+    owner_lower: str = Field(primary_key=True)
+    name_lower: str = Field(primary_key=True)
+    repository_id: int = Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False, index=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
@@ -171,6 +201,10 @@ class Result(SQLModel, table=True):
     cache_key: str | None = None
     request: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default="", server_default=""))
+    # The answer rendered to safe HTML once, when it finished (rendering per request is too slow).
+    html: str | None = Field(default=None, sa_column=Column(Text))
+    # How many times a generation job started on this result; bounded so a poisonous input cannot loop.
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, default=0, server_default="0"))
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     cost_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))

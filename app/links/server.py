@@ -85,6 +85,14 @@ class LinkServer:
         self._rt.link_cache.put(key, outcome.result_id)
         return outcome.result_id
 
+    def forget_repo(self, owner: str, repo: str) -> None:
+        """Drop everything this process remembers about a repository's links (push, rename, visibility)."""
+        self._rt.link_cache.forget_repo(owner, repo)
+
+    def forget_result(self, result_id: str) -> None:
+        """Drop links that point at a result (it failed, or may no longer be shown)."""
+        self._rt.link_cache.forget_result(result_id)
+
     def _log_refresh_failure(self, task: asyncio.Task[str]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.info("links.refresh_failed error=%s", task.exception())
