@@ -83,7 +83,9 @@ class Repository(SQLModel, table=True):
     private: bool = False
     default_branch: str | None = None
     active: bool = True
-    archived: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False, server_default=false()))
+    archived: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, default=False, server_default=false())
+    )
     monthly_cap_micros: int | None = Field(default=None, sa_column=Column(BigInteger))
     # New generations per hour for this repository, whoever asks (None: the service default).
     hourly_generation_cap: int | None = None
