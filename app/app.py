@@ -11,10 +11,12 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.response import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import dashboard
 from app.db.session import provide_runtime, provide_session
@@ -108,7 +110,12 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         route_handlers=[github_webhook, healthz, PrometheusController, *RESULT_ROUTES, *LINK_ROUTES, *dashboard.ROUTES],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},
         lifespan=[lifespan],
-        middleware=[prometheus.middleware],
+        # The client address behind TRUSTED_PROXIES (right-most untrusted X-Forwarded-For entry), for
+        # per-client limits; done here rather than by uvicorn so every way of serving the app agrees.
+        middleware=[
+            DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),  # type: ignore[arg-type]
+            prometheus.middleware,
+        ],
         exception_handlers={AppError: _app_error, HTTPException: _http_error, Exception: _internal_error},  # type: ignore[dict-item]
         openapi_config=OpenAPIConfig(
             title="contextjson", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin(path="/")]

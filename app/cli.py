@@ -25,8 +25,7 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        proxy_headers=False,  # the app applies TRUSTED_PROXIES itself (app.app)
     )
 
 
@@ -52,7 +51,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
-    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.set_defaults(handler=_serve)
     sub.add_parser("worker", help="run an arq worker (needs REDIS_URL)").set_defaults(handler=_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)

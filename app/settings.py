@@ -44,7 +44,13 @@ class Settings(BaseSettings):
     context_file_max_bytes: int = 1024 * 1024
     in_process_job_concurrency: int = 4
     link_cache_ttl_seconds: float = 10.0  # how long a replica may serve a link from memory after a push
-    visitor_generations_per_hour: int = 20  # uncached generations one client address may start per hour
+    visitor_generations_per_hour: int = 20  # uncached generations one client network may start per hour
+    repo_generations_per_hour: int = 60  # uncached generations per repository per hour, whoever clicks
+    branch_lookups_per_hour: int = 30  # GitHub lookups of not-yet-known branches per repository per hour
+    branch_miss_ttl_seconds: float = 60.0  # how long "no such branch" is remembered (a push clears it)
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); the client is the
+    # right-most address not in this list. Set it to your ingress/load balancer networks.
+    trusted_proxies: str = "127.0.0.1,::1"
     llm_max_attempts: int = 3
     llm_backoff_seconds: float = 0.5
     llm_first_token_timeout: float = 120.0

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote
 
 from githubkit import GitHub
 from githubkit.exception import RequestFailed
@@ -69,6 +70,23 @@ class CheckOutput:
         return data
 
 
+def segment(value: str) -> str:
+    """One URL path segment, percent-encoded so no value can add, remove or rewrite path segments.
+
+    githubkit puts its arguments into the path as they are, and the HTTP client then collapses `..`:
+    `branches/../../other-repo` would reach another repository. Every value we put into a path goes
+    through here. Dots are encoded too when they make up the whole segment, so nothing normalises them.
+    """
+    if value.strip(".") == "":
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
+def path_segments(path: str) -> str:
+    """A slash-separated path (a file in the repository), each segment encoded on its own."""
+    return "/".join(segment(part) for part in path.split("/"))
+
+
 def _json(resp: Any) -> Any:
     """The decoded body; we read it as plain JSON (only the fields we use) rather than githubkit's models."""
     return resp.raw_response.json()
@@ -100,7 +118,7 @@ class InstallationAPI:
     async def get_repository(self, owner: str, repo: str) -> RepoInfo | None:
         """Repository metadata, or None when it does not exist or the installation cannot see it."""
         try:
-            resp = await self._gh.rest.repos.async_get(owner, repo)
+            resp = await self._gh.rest.repos.async_get(segment(owner), segment(repo))
         except RequestFailed as exc:
             if _is_status(exc, 404, 403):
                 return None
@@ -115,20 +133,28 @@ class InstallationAPI:
         )
 
     async def get_branch_head(self, owner: str, repo: str, branch: str) -> BranchHead | None:
-        """The commit a branch points at, or None for an unknown branch."""
+        """The commit a branch points at, or None for an unknown branch.
+
+        GitHub answers for the branch it found, which is not always the name asked for (it follows
+        renamed branches, for one): only an answer for exactly this name counts.
+        """
         try:
-            resp = await self._gh.rest.repos.async_get_branch(owner, repo, branch)
+            resp = await self._gh.rest.repos.async_get_branch(segment(owner), segment(repo), segment(branch))
         except RequestFailed as exc:
             if _is_status(exc, 404):
                 return None
             raise
         data = _json(resp)
+        if data.get("name") != branch:
+            return None
         return BranchHead(branch=data["name"], sha=data["commit"]["sha"])
 
     async def get_file(self, owner: str, repo: str, path: str, ref: str, *, max_bytes: int) -> FileContent | None:
         """A file's bytes at a ref; None when missing (or a directory); FileTooLarge above max_bytes."""
         try:
-            resp = await self._gh.rest.repos.async_get_content(owner, repo, path, ref=ref)
+            resp = await self._gh.rest.repos.async_get_content(
+                segment(owner), segment(repo), path_segments(path), ref=ref
+            )
         except RequestFailed as exc:
             if _is_status(exc, 404):
                 return None
@@ -149,7 +175,9 @@ class InstallationAPI:
     async def tarball(self, owner: str, repo: str, ref: str) -> AsyncIterator[AsyncIterator[bytes]]:
         """Stream the repository archive at `ref` (gzip tar) in chunks, never holding it whole."""
         async with self:  # keeps the HTTP client open while the body streams
-            resp = await self._gh.rest.repos.async_download_tarball_archive(owner, repo, ref, stream=True)
+            resp = await self._gh.rest.repos.async_download_tarball_archive(
+                segment(owner), segment(repo), segment(ref), stream=True
+            )
             try:
                 yield resp.raw_response.aiter_bytes()
             finally:
@@ -168,8 +196,8 @@ class InstallationAPI:
     ) -> CheckRun:
         """Create a completed check run on a commit."""
         resp = await self._gh.rest.checks.async_create(  # type: ignore[call-overload]
-            owner,
-            repo,
+            segment(owner),
+            segment(repo),
             name=name,
             head_sha=head_sha,
             status="completed",
@@ -193,8 +221,8 @@ class InstallationAPI:
     ) -> CheckRun:
         """Replace the result of an existing check run (re-running a check must not add a second one)."""
         resp = await self._gh.rest.checks.async_update(  # type: ignore[call-overload]
-            owner,
-            repo,
+            segment(owner),
+            segment(repo),
             check_run_id,
             name=name,
             status="completed",
@@ -218,7 +246,13 @@ class InstallationAPI:
     ) -> None:
         """Set a commit status (used where a check run does not fit, e.g. deploy links)."""
         await self._gh.rest.repos.async_create_commit_status(
-            owner, repo, sha, state=state, context=context, description=description[:140], target_url=target_url
+            segment(owner),
+            segment(repo),
+            segment(sha),
+            state=state,
+            context=context,
+            description=description[:140],
+            target_url=target_url,
         )
 
     async def list_repositories(self) -> list[RepoInfo]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
-from githubkit import AppAuthStrategy, GitHub
+from githubkit import AppAuthStrategy, AppInstallationAuthStrategy, GitHub
+from githubkit.auth.app import AppAuth
 from githubkit.cache import DEFAULT_CACHE_STRATEGY, BaseCacheStrategy
 
 from github_app.api import InstallationAPI
@@ -21,6 +24,32 @@ class GitHubAppConfig:
     private_key_pem: str
     api_url: str = "https://api.github.com"
     timeout_seconds: float = 30.0
+
+
+_ENCODED_HASH_OR_QUESTION = re.compile(rb"%(?:23|3[fF])")
+
+
+class _PathSafeAppAuth(AppAuth):
+    """githubkit's App auth flow, able to authenticate paths that hold an encoded `#` or `?`.
+
+    githubkit decides between the App JWT and the installation token from the request's route, which it
+    rebuilds with `httpx.URL(path=url.path)`; `url.path` is decoded, and httpx refuses a path with a `#`
+    or `?` in it. So a request for a branch such as `fix#12` (sent as `fix%2312`, a valid git name) failed
+    before leaving the process. The route only decides which credential to use, so it is classified here
+    on a copy where those two characters are replaced.
+    """
+
+    def _get_api_route(self, url: httpx.URL) -> httpx.URL:
+        safe = url.copy_with(raw_path=_ENCODED_HASH_OR_QUESTION.sub(b"_", url.raw_path))
+        return super()._get_api_route(safe)
+
+
+@dataclass
+class _InstallationStrategy(AppInstallationAuthStrategy):
+    """Installation auth that uses `_PathSafeAppAuth`."""
+
+    def get_auth_flow(self, github: Any) -> httpx.Auth:
+        return _PathSafeAppAuth(github, self.app_id, self.private_key, installation_id=self.installation_id)
 
 
 @dataclass
@@ -46,5 +75,5 @@ class GitHubApp:
     def installation(self, installation_id: int) -> InstallationAPI:
         """Typed API calls as one installation (token fetched on first use and cached)."""
         app = self.app_client()
-        client = app.with_auth(app.auth.as_installation(installation_id))
-        return InstallationAPI(client)
+        strategy = _InstallationStrategy(self.config.app_id, self.config.private_key_pem, installation_id)
+        return InstallationAPI(app.with_auth(strategy))

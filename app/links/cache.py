@@ -54,6 +54,10 @@ class LinkCache:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
+    def forget(self, key: LinkKey) -> None:
+        """Drop one link (its lookup was refused)."""
+        self._entries.pop(key, None)
+
     def forget_repo(self, owner: str, repo: str) -> None:
         """Drop every entry of a repository (after a push or a settings change)."""
         prefix = (owner.lower(), repo.lower())

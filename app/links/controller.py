@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import re
+from urllib.parse import quote
 
 from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
+from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
-from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLimited
+from app.links.clients import client_key
+from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLimited, RepoGenerationsLimited
+from app.links.paths import split_tree_link
+from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
 from app.links.server import REFUSED, LinkServer
 from app.pages import message_page
@@ -22,7 +25,9 @@ from app.runtime import Runtime
 log = logging.getLogger("contextjson.links")
 
 CONTEXT_ID = re.compile(r"^[a-z0-9][a-z0-9\-_]{0,63}$")
-_TREE_LINK = re.compile(r"^/?(?P<branch>.+)/context/(?P<context_id>[^/]+)(?P<badge>/badge\.svg)?$")
+# GitHub's own rules: logins are letters, digits and single hyphens; repository names add "." and "_".
+OWNER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+REPO_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$")
 
 
 @get("/{owner:str}/{repo:str}/context/{context_id:str}", summary="Visitor link (default branch)", cache=False)
@@ -45,12 +50,15 @@ async def default_branch_badge(owner: FromPath[str], repo: FromPath[str], contex
 @get("/{owner:str}/{repo:str}/tree/{rest:path}", summary="Visitor link or badge on a branch", cache=False)
 async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]) -> Response:
     """`…/tree/{branch}/context/{id}` (branch names may contain slashes) and its `/badge.svg`."""
-    match = _TREE_LINK.match(rest)
-    if match is None:
+    try:
+        link = split_tree_link(request.scope.get("raw_path"), rest)
+    except InvalidBranchName as exc:
+        return _error_response(request, errors.InvalidBranchName(f"The branch in this link {exc}."))
+    if link is None:
         return _error_response(request, ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID."))
-    if match["badge"]:
-        return _badge(match["context_id"])
-    return await _serve_link(request, owner, repo, match["branch"], match["context_id"])
+    if link.badge:
+        return _badge(link.context_id)
+    return await _serve_link(request, owner, repo, link.branch, link.context_id)
 
 
 async def _serve_link(request: Request, owner: str, repo: str, branch: str | None, context_id: str) -> Response:
@@ -65,14 +73,38 @@ async def _serve_link(request: Request, owner: str, repo: str, branch: str | Non
     cached = server.cached(key, link)
     if cached is not None:
         return _see_result(cached)
-    if not CONTEXT_ID.match(context_id):
-        return _error_response(request, ContextNotFound(f'"{context_id[:80]}" is not a context id.'))
     try:
+        # Only valid names ever reach the cache, the database or GitHub (checked on a miss: a hit was
+        # checked when it was cached).
+        _check_names(owner, repo, branch, context_id)
         result_id = await server.resolve(key, link())
+    except errors.RepositoryMoved as moved:
+        return _moved(moved, branch, context_id)
     except LinkError as exc:
         REFUSED.inc()
         return _error_response(request, exc)
     return _see_result(result_id)
+
+
+def _check_names(owner: str, repo: str, branch: str | None, context_id: str) -> None:
+    if not OWNER_NAME.match(owner) or not REPO_NAME.match(repo):
+        raise errors.InvalidRepositoryName(f'"{owner[:40]}/{repo[:100]}" is not a GitHub repository name.')
+    if branch is not None:
+        try:
+            check_branch_name(branch)
+        except InvalidBranchName as exc:
+            raise errors.InvalidBranchName(
+                f"The branch in this link is not a valid git branch name: it {exc}."
+            ) from None
+    if not CONTEXT_ID.match(context_id):
+        raise ContextNotFound(f'"{context_id[:80]}" is not a context id.')
+
+
+def _moved(moved: errors.RepositoryMoved, branch: str | None, context_id: str) -> Response:
+    """The same link under the repository's new owner/name (permanent, as GitHub's own redirects are)."""
+    base = f"/{quote(moved.owner, safe='')}/{quote(moved.name, safe='')}"
+    tree = f"/tree/{quote(branch, safe='/')}" if branch is not None else ""
+    return Response(b"", status_code=301, headers={"Location": f"{base}{tree}/context/{context_id}"})
 
 
 def _see_result(result_id: str) -> Response:
@@ -81,13 +113,12 @@ def _see_result(result_id: str) -> Response:
 
 
 def _client_key(request: Request, runtime: Runtime) -> str:
-    """A keyed hash of the client address: enough to rate-limit, without storing addresses."""
-    host = request.client.host if request.client else "unknown"
-    return hmac.new(runtime.settings.secret_key.encode(), host.encode(), hashlib.sha256).hexdigest()[:32]
+    """A keyed hash of the client's network (the proxy-header middleware has already found the client)."""
+    return client_key(request.client.host if request.client else None, runtime.settings.secret_key)
 
 
 def _error_response(request: Request, exc: LinkError) -> Response:
-    if exc.fallback_result_id and isinstance(exc, BudgetExhausted | RateLimited):
+    if exc.fallback_result_id and isinstance(exc, BudgetExhausted | RateLimited | RepoGenerationsLimited):
         # Never a dead end: show the last good answer, marked as older.
         return Redirect(f"/r/{exc.fallback_result_id}?older={exc.code.split('.')[-1]}", status_code=303)
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}

@@ -54,3 +54,29 @@ class RateLimited(LinkError):
 
 class GitHubUnavailable(LinkError):
     status_code, code, title = 502, "link.github_unavailable", "GitHub did not answer"
+
+
+class InvalidBranchName(LinkError):
+    status_code, code, title = 400, "link.invalid_branch", "Not a valid branch name"
+
+
+class InvalidRepositoryName(LinkError):
+    status_code, code, title = 404, "link.repo_not_found", "Repository not found"
+
+
+class BranchLookupsLimited(LinkError):
+    status_code, code, title = 429, "link.branch_lookups_limited", "Too many lookups of unknown branches"
+
+
+class RepoGenerationsLimited(LinkError):
+    status_code, code, title = 429, "link.repo_rate_limited", "This repository has made many new answers"
+
+
+class RepositoryMoved(LinkError):
+    """The repository was renamed or transferred: the link lives on under the new owner/name."""
+
+    status_code, code, title = 301, "link.moved", "This repository has moved"
+
+    def __init__(self, owner: str, name: str):
+        super().__init__(f"This repository is now {owner}/{name}.")
+        self.owner, self.name = owner, name

@@ -1,4 +1,11 @@
-"""Resolving a visitor link to a result: the cached one, or a new pending one queued for generation."""
+"""Resolving a visitor link to a result: the cached one, or a new pending one queued for generation.
+
+The branch in a link is already a valid git branch name (app.links.refname); here it is resolved to a
+commit, from pushes first and from GitHub only under the guards of app.links.branches. No database
+connection is held while GitHub answers (SQLite runs on one shared connection), and nothing is written
+for a link that does not resolve: only facts GitHub confirmed (a branch head, the default branch,
+context.json at a real commit) are stored, and a refused generation leaves no result behind.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from githubkit.exception import GitHubException
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.accounts import repository as repo_sql
+from app.accounts.old_names import find_by_old_name
 from app.billing.budget import available_micros
 from app.contexts import heads
 from app.contexts import repository as ctx_sql
 from app.contexts.checks import snapshot_without_check
 from app.db.models import ContextFile, Repository, utcnow
 from app.links import errors
+from app.links.branches import BranchLookups
 from app.results import repository as results_sql
 from app.results.ids import new_result_id
 from app.runtime import Runtime
@@ -26,9 +37,9 @@ from app.runtime import Runtime
 class LinkRequest:
     owner: str
     repo: str
-    branch: str | None  # None: the default branch
+    branch: str | None  # None: the default branch; otherwise a valid git branch name
     context_id: str
-    client_key: str  # a hash of the client address, for rate limiting
+    client_key: str  # a hash of the client's network, for rate limiting
 
 
 @dataclass(frozen=True)
@@ -37,58 +48,63 @@ class LinkOutcome:
     created: bool  # a new generation must be queued
 
 
-async def resolve_link(rt: Runtime, session: AsyncSession, req: LinkRequest) -> LinkOutcome:
+@dataclass(frozen=True)
+class _Target:
+    """What a link resolved to, before any result exists."""
+
+    repo: Repository
+    branch: str
+    head: str
+    entry: dict[str, Any]
+    model: str
+
+
+async def resolve_link(rt: Runtime, req: LinkRequest, lookups: BranchLookups) -> LinkOutcome:
     """Find or create the result a link points at; raises a LinkError saying why it can't."""
-    repo = await _active_repository(session, req)
-    branch = req.branch or repo.default_branch or await _github_default_branch(rt, repo)
-    head = await heads.get_head(session, repo.id, branch) or await _github_head(rt, session, repo, branch)
-    entry = await _context_entry(rt, session, repo, branch, head, req.context_id)
+    target = await _resolve_target(rt, req, lookups)
+    link_key = _link_key(target)
+    async with rt.sessions() as session:
+        existing = await results_sql.live_result_for_link(session, link_key)
+        if existing:
+            return LinkOutcome(existing, created=False)
+        outcome = await _create_result(rt, session, req, target, link_key)
+        await session.commit()  # a LinkError above leaves the session uncommitted: rolled back on close
+    return outcome
+
+
+async def _resolve_target(rt: Runtime, req: LinkRequest, lookups: BranchLookups) -> _Target:
+    async with rt.sessions() as session:
+        repo = await _active_repository(session, req)
+        branch = req.branch or repo.default_branch
+        head = await heads.get_head(session, repo.id, branch) if branch else None
+        context = await ctx_sql.latest_for_branch(session, repo.id, branch) if head and branch else None
+    if branch is None:
+        branch = await _learn_default_branch(rt, lookups, repo)
+    if head is None:
+        head = await _learn_head(rt, lookups, repo, branch)
+    context = context or await _learn_context(rt, repo, branch, head)
+    entry = _context_entry(context, repo, branch, req.context_id)
     model = entry.get("model") or rt.catalog.default_model
     if model not in rt.catalog:
         raise errors.ContextInvalid(f'context.{req.context_id}.model: "{model}" is no longer offered')
-    link_key = _link_key(repo.id, branch, req.context_id, head, model, entry)
-    existing = await results_sql.live_result_for_link(session, link_key)
-    if existing:
-        return LinkOutcome(existing, created=False)
-    await _check_budget(session, repo, req)
-    result_id = new_result_id()
-    values = {
-        "id": result_id,
-        "kind": "link",
-        "status": "pending",
-        "account_id": repo.account_id,
-        "repository_id": repo.id,
-        "branch": branch,
-        "commit_sha": head,
-        "context_id": req.context_id,
-        "model": model,
-        "link_key": link_key,
-        "request": {"entry": entry, "owner": repo.owner, "repo": repo.name, "branch": branch},
-        "client_hash": req.client_key,
-        "text": "",
-        "cost_micros": 0,
-        "reserved_micros": 0,
-        "created_at": utcnow(),
-    }
-    if await results_sql.insert_link_result(session, values):
-        # Only a generation this request really creates counts against the client's limit.
-        await _check_rate_limit(rt, session, repo, req, result_id)
-        return LinkOutcome(result_id, created=True)
-    # Another request created it between our lookup and insert (single flight): use theirs.
-    winner = await results_sql.live_result_for_link(session, link_key)
-    assert winner is not None
-    return LinkOutcome(winner, created=False)
+    return _Target(repo, branch, head, entry, model)
 
 
-def _link_key(repo_id: int, branch: str, context_id: str, head: str, model: str, entry: dict[str, Any]) -> str:
-    entry_json = json.dumps(entry, sort_keys=True, separators=(",", ":"))
-    raw = "\0".join([str(repo_id), branch, context_id, head, model, entry_json])
+def _link_key(target: _Target) -> str:
+    """Names one answer: the repository, the validated branch, its resolved commit and the entry."""
+    entry_json = json.dumps(target.entry, sort_keys=True, separators=(",", ":"))
+    context_id = str(target.entry.get("id", ""))
+    raw = "\0".join([str(target.repo.id), target.branch, context_id, target.head, target.model, entry_json])
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 async def _active_repository(session: AsyncSession, req: LinkRequest) -> Repository:
     repo = await repo_sql.find_repository(session, req.owner, req.repo)
     name = f"{req.owner}/{req.repo}"
+    if repo is None or not repo.active:
+        moved = await find_by_old_name(session, req.owner, req.repo)
+        if moved is not None:
+            raise errors.RepositoryMoved(moved.owner, moved.name)
     if repo is None:
         raise errors.RepoNotFound(
             f"contextjson does not know {name}: the repository does not exist, or the App is not installed on it."
@@ -104,35 +120,62 @@ async def _active_repository(session: AsyncSession, req: LinkRequest) -> Reposit
     return repo
 
 
-async def _github_default_branch(rt: Runtime, repo: Repository) -> str:
+async def _count_lookup(lookups: BranchLookups, repo: Repository) -> None:
+    retry_after = await lookups.allow_lookup(repo.id)
+    if retry_after is not None:
+        raise errors.BranchLookupsLimited(
+            f"Links to {repo.full_name} asked GitHub about many unknown branches recently. Try again later.",
+            retry_after=retry_after,
+        )
+
+
+async def _learn_default_branch(rt: Runtime, lookups: BranchLookups, repo: Repository) -> str:
+    await _count_lookup(lookups, repo)
     try:
         async with rt.github.installation(_installation(repo)) as api:
             info = await api.get_repository(repo.owner, repo.name)
     except GitHubException as exc:
-        raise errors.GitHubUnavailable(f"Could not ask GitHub about {repo.full_name}: {exc}") from exc
+        raise errors.GitHubUnavailable(f"Could not ask GitHub about {repo.full_name}.") from exc
     if info is None:
         raise errors.RepoNotFound(f"GitHub does not show {repo.full_name} to the contextjson App.")
+    async with rt.sessions() as session:
+        stmt = update(Repository).where(col(Repository.id) == repo.id).values(default_branch=info.default_branch)
+        await session.execute(stmt)
+        await session.commit()
     return info.default_branch
 
 
-async def _github_head(rt: Runtime, session: AsyncSession, repo: Repository, branch: str) -> str:
+async def _learn_head(rt: Runtime, lookups: BranchLookups, repo: Repository, branch: str) -> str:
+    missing = errors.BranchNotFound(f'{repo.full_name} has no branch "{branch}".')
+    if lookups.known_missing(repo.owner, repo.name, branch):
+        raise missing
+    await _count_lookup(lookups, repo)
     try:
         async with rt.github.installation(_installation(repo)) as api:
             head = await api.get_branch_head(repo.owner, repo.name, branch)
     except GitHubException as exc:
-        raise errors.GitHubUnavailable(f"Could not ask GitHub about {repo.full_name}: {exc}") from exc
+        raise errors.GitHubUnavailable(f"Could not ask GitHub about {repo.full_name}.") from exc
     if head is None:
-        raise errors.BranchNotFound(f'{repo.full_name} has no branch "{branch}".')
-    await heads.set_head(session, repo.id, branch, head.sha)
+        lookups.remember_missing(repo.owner, repo.name, branch)
+        raise missing
+    async with rt.sessions() as session:
+        await heads.set_head(session, repo.id, branch, head.sha)
+        await session.commit()
     return head.sha
 
 
-async def _context_entry(
-    rt: Runtime, session: AsyncSession, repo: Repository, branch: str, head: str, context_id: str
-) -> dict[str, Any]:
-    ctx = await ctx_sql.latest_for_branch(session, repo.id, branch) or await _read_at_head(
-        rt, session, repo, branch, head
-    )
+async def _learn_context(rt: Runtime, repo: Repository, branch: str, head: str) -> ContextFile:
+    """Read and store context.json at a commit no check has seen yet (the session is used after GitHub answers)."""
+    try:
+        async with rt.sessions() as session, rt.github.installation(_installation(repo)) as api:
+            context = await snapshot_without_check(rt, session, api, repo, branch, head)
+            await session.commit()
+            return context
+    except GitHubException as exc:
+        raise errors.GitHubUnavailable(f"Could not read context.json of {repo.full_name}.") from exc
+
+
+def _context_entry(ctx: ContextFile, repo: Repository, branch: str, context_id: str) -> dict[str, Any]:
     where = f"{repo.full_name} ({branch})"
     if ctx.status == "missing":
         raise errors.ContextFileMissing(f"{where} has no context.json.")
@@ -145,37 +188,74 @@ async def _context_entry(
     raise errors.ContextNotFound(f'context.json of {where} has no context "{context_id}". Available: {known}.')
 
 
-async def _read_at_head(rt: Runtime, session: AsyncSession, repo: Repository, branch: str, head: str) -> ContextFile:
-    try:
-        async with rt.github.installation(_installation(repo)) as api:
-            return await snapshot_without_check(rt, session, api, repo, branch, head)
-    except GitHubException as exc:
-        raise errors.GitHubUnavailable(f"Could not read context.json of {repo.full_name}: {exc}") from exc
+async def _create_result(
+    rt: Runtime, session: AsyncSession, req: LinkRequest, target: _Target, link_key: str
+) -> LinkOutcome:
+    """Insert the pending result (one per link key, whoever races) if budget and limits allow it."""
+    repo = target.repo
+    await _check_budget(session, repo, req)
+    result_id = new_result_id()
+    values = {
+        "id": result_id,
+        "kind": "link",
+        "status": "pending",
+        "account_id": repo.account_id,
+        "repository_id": repo.id,
+        "branch": target.branch,
+        "commit_sha": target.head,
+        "context_id": req.context_id,
+        "model": target.model,
+        "link_key": link_key,
+        "request": {"entry": target.entry, "owner": repo.owner, "repo": repo.name, "branch": target.branch},
+        "client_hash": req.client_key,
+        "text": "",
+        "cost_micros": 0,
+        "reserved_micros": 0,
+        "created_at": utcnow(),
+    }
+    if await results_sql.insert_link_result(session, values):
+        # Only a generation this request really creates counts against the limits.
+        await _check_rate_limits(rt, session, repo, req)
+        return LinkOutcome(result_id, created=True)
+    # Another request created it between our lookup and insert (single flight): use theirs.
+    winner = await results_sql.live_result_for_link(session, link_key)
+    assert winner is not None
+    return LinkOutcome(winner, created=False)
 
 
 async def _check_budget(session: AsyncSession, repo: Repository, req: LinkRequest) -> None:
     """A new generation needs budget; without it, the last good answer is shown instead."""
     if await available_micros(session, repo.account_id) <= 0:
-        fallback = await results_sql.last_good_result(session, repo.id, req.context_id)
         raise errors.BudgetExhausted(
             f"The owner of {repo.full_name} has used up the budget that pays for new answers.",
-            fallback_result_id=fallback.id if fallback else None,
+            fallback_result_id=await _fallback(session, repo, req),
         )
 
 
-async def _check_rate_limit(
-    rt: Runtime, session: AsyncSession, repo: Repository, req: LinkRequest, result_id: str
-) -> None:
-    retry_after = await rt.rate_limiter.hit(req.client_key)
-    if retry_after is None:
-        return
-    await results_sql.delete_result(session, result_id)
-    fallback = await results_sql.last_good_result(session, repo.id, req.context_id)
-    raise errors.RateLimited(
-        "You have started many new answers recently. Try again later.",
-        fallback_result_id=fallback.id if fallback else None,
-        retry_after=retry_after,
+async def _check_rate_limits(rt: Runtime, session: AsyncSession, repo: Repository, req: LinkRequest) -> None:
+    """Per client network, then per repository (so no set of addresses can drain a budget quickly)."""
+    retry_after = await rt.rate_limiter.hit(f"client:{req.client_key}")
+    if retry_after is not None:
+        raise errors.RateLimited(
+            "You have started many new answers recently. Try again later.",
+            fallback_result_id=await _fallback(session, repo, req),
+            retry_after=retry_after,
+        )
+    cap = (
+        repo.hourly_generation_cap if repo.hourly_generation_cap is not None else rt.settings.repo_generations_per_hour
     )
+    retry_after = await rt.rate_limiter.hit(f"repo:{repo.id}", cap)
+    if retry_after is not None:
+        raise errors.RepoGenerationsLimited(
+            f"{repo.full_name} has started its hourly number of new answers. Try again later.",
+            fallback_result_id=await _fallback(session, repo, req),
+            retry_after=retry_after,
+        )
+
+
+async def _fallback(session: AsyncSession, repo: Repository, req: LinkRequest) -> str | None:
+    last = await results_sql.last_good_result(session, repo.id, req.context_id)
+    return last.id if last else None
 
 
 def _installation(repo: Repository) -> int:

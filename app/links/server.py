@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
+from app.links.branches import BranchLookups
 from app.links.cache import LinkKey
-from app.links.errors import RateLimited
+from app.links.errors import GitHubUnavailable, LinkError, RateLimited
 from app.links.resolve import LinkRequest, resolve_link
 from app.queue import JOB_GENERATE
 from app.runtime import Runtime
@@ -33,6 +34,11 @@ class LinkServer:
     def __init__(self, runtime: Runtime):
         self._rt = runtime
         self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
+        self.lookups = BranchLookups(
+            runtime.rate_limiter,
+            lookups_per_hour=runtime.settings.branch_lookups_per_hour,
+            miss_ttl_seconds=runtime.settings.branch_miss_ttl_seconds,
+        )
 
     def cached(self, key: LinkKey, link: Callable[[], LinkRequest]) -> str | None:
         """The cached result id (refreshing it in the background when stale), or None on a miss.
@@ -71,23 +77,33 @@ class LinkServer:
 
     async def _lookup(self, key: LinkKey, link: LinkRequest) -> str:
         LOOKUP.inc()
-        async with self._rt.sessions() as session:
-            try:
-                outcome = await resolve_link(self._rt, session, link)
-            finally:
-                await session.commit()  # also keeps what was learnt before a refusal (head, snapshot)
+        try:
+            outcome = await resolve_link(self._rt, link, self.lookups)
+        except LinkError as exc:
+            if not isinstance(exc, GitHubUnavailable):
+                # A refused link must stop answering from memory at once (uninstalled, made private,
+                # context removed...); only a passing GitHub outage keeps serving what was cached.
+                self._rt.link_cache.forget(key)
+            raise
         if outcome.created:
             GENERATED.inc()
-            await self._rt.require_queue().enqueue(
-                JOB_GENERATE, outcome.result_id, job_id=f"generate:{outcome.result_id}"
-            )
+            await self._enqueue(outcome.result_id)
             log.info("links.generation_queued result=%s link=%s", outcome.result_id, "/".join(key))
         self._rt.link_cache.put(key, outcome.result_id)
         return outcome.result_id
 
+    async def _enqueue(self, result_id: str) -> None:
+        try:
+            await self._rt.require_queue().enqueue(JOB_GENERATE, result_id, job_id=f"generate:{result_id}")
+        except Exception:
+            # The pending result is committed: the periodic requeue starts it once the queue is back, and
+            # the visitor's page waits for it meanwhile.
+            log.exception("links.enqueue_failed result=%s", result_id)
+
     def forget_repo(self, owner: str, repo: str) -> None:
         """Drop everything this process remembers about a repository's links (push, rename, visibility)."""
         self._rt.link_cache.forget_repo(owner, repo)
+        self.lookups.forget_repo(owner, repo)
 
     def forget_result(self, result_id: str) -> None:
         """Drop links that point at a result (it failed, or may no longer be shown)."""

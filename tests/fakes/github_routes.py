@@ -8,7 +8,7 @@ import secrets
 import string
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jwt
 
@@ -241,6 +241,9 @@ def get_repo(gh: FakeGitHub, req: Request, owner: str, name: str) -> Response:
 @router.route("GET", REPO + r"/branches/(.+)")
 def get_branch(gh: FakeGitHub, req: Request, owner: str, name: str, branch: str) -> Response:
     repo = require_repo(gh, req, owner, name, ("contents", "read"))
+    if branch in repo.renamed_branches:
+        location = f"{gh.url}/repos/{quote(owner)}/{quote(name)}/branches/{quote(repo.renamed_branches[branch])}"
+        return json_response({"message": "Moved Permanently", "url": location}, 301, {"location": location})
     if branch not in repo.branches:
         raise ApiError(404, "Branch not found")
     return json_response(J.branch(gh.url, gh.url, repo, branch))

@@ -67,6 +67,8 @@ class FakeRepo:
     created_at: datetime = field(default_factory=now)
     branches: dict[str, str] = field(default_factory=dict)
     commits: dict[str, Commit] = field(default_factory=dict)
+    # Old branch name → new name: GitHub answers the old name with a 301 to the renamed branch.
+    renamed_branches: dict[str, str] = field(default_factory=dict)
 
     @property
     def full_name(self) -> str:

@@ -89,6 +89,7 @@ async def install_repo(
     context: dict[str, Any] | str | None = None,
     name: str = "widgets",
     drain: bool = True,
+    extra_repos: list[Any] | None = None,
 ) -> Installed:
     files: dict[str, Any] = {
         "README.md": "# Widgets\nA library of widgets.\n",
@@ -99,8 +100,9 @@ async def install_repo(
         json.dumps(CONTEXT) if context is None else (context if isinstance(context, str) else json.dumps(context))
     )
     repo = fake_github.add_repo("acme", name, private=private, files=files)
-    fake_github.add_installation(INSTALLATION_ID, "acme", [repo.id], account_type="Organization")
-    payload = installation_payload("created", INSTALLATION_ID, fake_github.account("acme"), [repo])
+    repos = [repo, *(extra_repos or [])]
+    fake_github.add_installation(INSTALLATION_ID, "acme", [r.id for r in repos], account_type="Organization")
+    payload = installation_payload("created", INSTALLATION_ID, fake_github.account("acme"), repos)
     assert (await service.send_webhook("installation", payload)).status_code == 202
     if drain:
         await service.drain_jobs()

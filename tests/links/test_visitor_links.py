@@ -228,11 +228,10 @@ async def test_database_single_flight_across_processes(installed: Installed, fak
     """Replicas don't share memory: concurrent lookups on separate connections still create one result."""
     rt = installed.service.runtime
 
+    lookups = installed.service.app.state.link_server.lookups
+
     async def lookup() -> LinkOutcome:
-        async with rt.sessions() as session:
-            outcome = await resolve_link(rt, session, LinkRequest("acme", "widgets", None, "explain", "client"))
-            await session.commit()
-            return outcome
+        return await resolve_link(rt, LinkRequest("acme", "widgets", None, "explain", "client"), lookups)
 
     outcomes = await asyncio.gather(*(lookup() for _ in range(12)))
     assert len({o.result_id for o in outcomes}) == 1 and sum(o.created for o in outcomes) == 1

@@ -1,0 +1,51 @@
+"""Reading `…/tree/{branch}/context/{id}[/badge.svg]` from the request's raw path, decoding it exactly once.
+
+The router works on a decoded, normalised path: `a%2F%2Fb` arrives as `a//b` and is collapsed to `a/b`,
+and `%2E%2E` segments may be folded away, so a branch taken from it is not the branch in the link. The
+raw path (ASGI `raw_path`, as sent) is split on its real slashes first and each part is decoded once:
+`feature%2Fx` and `feature/x` both name the branch `feature/x`, `feature%252Fx` names `feature%2Fx`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from app.links.refname import InvalidBranchName
+
+_PREFIX_PARTS = 4  # "", owner, repo, "tree"
+
+
+@dataclass(frozen=True, slots=True)
+class TreeLink:
+    branch: str
+    context_id: str
+    badge: bool
+
+
+def split_tree_link(raw_path: bytes | None, decoded_rest: str) -> TreeLink | None:
+    """The branch, context id and badge flag of a tree link; None when it is not shaped like one.
+
+    Raises InvalidBranchName when the branch is not UTF-8 once decoded.
+    """
+    if raw_path:
+        path = raw_path.split(b"?", 1)[0].decode("latin-1")  # some servers include the query
+        parts = path.split("/")[_PREFIX_PARTS:]
+    else:  # a server without raw_path: the router's (decoded) view is all there is
+        parts = decoded_rest.strip("/").split("/")
+    badge = len(parts) > 0 and parts[-1] == "badge.svg"
+    if badge:
+        parts = parts[:-1]
+    if len(parts) < 3 or parts[-2] != "context":
+        return None
+    branch, context_id = "/".join(parts[:-2]), parts[-1]
+    if raw_path:
+        branch, context_id = _decode(branch), _decode(context_id)
+    return TreeLink(branch, context_id, badge)
+
+
+def _decode(text: str) -> str:
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidBranchName("is not valid UTF-8") from None
