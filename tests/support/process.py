@@ -1,4 +1,4 @@
-"""Run `contextjson serve` as a real subprocess on a free port, for end-to-end tests and benchmarks."""
+"""Real subprocesses for end-to-end tests and benchmarks: `contextjson serve` on a free port, a private redis-server."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -59,3 +60,52 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base: str, timeout: float, log_
             pass
         time.sleep(0.1)
     raise TimeoutError(f"contextjson serve did not become healthy:\n{log_path.read_text()}")
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server without persistence on one port, to be killed and started again on that port."""
+
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start it and wait until it answers PING."""
+        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while not _answers_ping(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server on port {self.port} did not start")
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        """SIGKILL: the abrupt loss a crash or a network cut looks like to clients."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """A private redis-server on a free port, killed at the end."""
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _answers_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
