@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,11 +64,28 @@ def _wait_healthy(proc: subprocess.Popen[bytes], base: str, timeout: float, log_
     raise TimeoutError(f"contextjson serve did not become healthy:\n{log_path.read_text()}")
 
 
+@contextmanager
+def worker_process(env: dict[str, str], *, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `contextjson worker` (its output goes to log_path), yield the process, stop it."""
+    cmd = [sys.executable, "-m", "app.cli", "worker"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield proc
+        finally:
+            stop_process(proc)
+
+
 @dataclass
 class RedisServer:
-    """A private redis-server without persistence on one port, to be killed and started again on that port."""
+    """A private redis-server on one port, to be killed or shut down and started again on that port.
+
+    It never saves on its own; `shutdown_saving` writes its data to its own directory, and the next `start`
+    loads it back (a Redis with persistence restarting), while after `kill` the data is gone.
+    """
 
     port: int = field(default_factory=free_port)
+    directory: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="redis-"))
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -76,18 +95,26 @@ class RedisServer:
     def start(self, timeout: float = 10.0) -> None:
         """Start it and wait until it answers PING."""
         cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        cmd += ["--dir", self.directory, "--dbfilename", "dump.rdb"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        while not _answers_ping(self.port):
+        while _command(self.port, b"PING") != b"+PONG":
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"redis-server on port {self.port} did not start")
             time.sleep(0.02)
 
     def kill(self) -> None:
-        """SIGKILL: the abrupt loss a crash or a network cut looks like to clients."""
+        """SIGKILL, losing the data: what a crash or a lost node looks like to clients."""
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
+            self.proc = None
+
+    def shutdown_saving(self) -> None:
+        """SHUTDOWN SAVE: the data comes back with the next `start`, as with a Redis that persists it."""
+        if self.proc is not None:
+            _command(self.port, b"SHUTDOWN SAVE")
+            self.proc.wait(timeout=10)
             self.proc = None
 
 
@@ -100,12 +127,14 @@ def redis_server() -> Iterator[RedisServer]:
         yield server
     finally:
         server.kill()
+        shutil.rmtree(server.directory, ignore_errors=True)
 
 
-def _answers_ping(port: int) -> bool:
+def _command(port: int, command: bytes) -> bytes:
+    """Send one inline command and return the first line of the answer (b"" when nobody answers)."""
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
+            sock.sendall(command + b"\r\n")
+            return sock.recv(64).split(b"\r\n")[0]
     except OSError:
-        return False
+        return b""
