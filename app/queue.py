@@ -19,8 +19,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger("contextjson.queue")
 
-# What a lost or refused Redis connection raises (OSError covers refused connects and asyncio timeouts).
-REDIS_UNAVAILABLE: tuple[type[BaseException], ...] = (RedisConnectionError, RedisTimeoutError, OSError)
+# What a lost, refused or timed-out Redis connection raises (redis-py wraps most socket errors in its own).
+REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 JobFunction = Callable[..., Awaitable[Any]]
 IN_PROCESS_JOB_TABLE = "jobs.registry:JOB_FUNCTIONS"
