@@ -30,11 +30,9 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _worker(_: argparse.Namespace) -> None:
-    from arq.worker import run_worker
+    from jobs.worker import run_worker
 
-    from jobs.worker import WorkerSettings, redis_settings
-
-    run_worker(WorkerSettings, redis_settings=redis_settings())  # type: ignore[arg-type]
+    run_worker()
 
 
 def _migrate(_: argparse.Namespace) -> None:

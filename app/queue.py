@@ -10,10 +10,22 @@ import asyncio
 import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 log = logging.getLogger("contextjson.queue")
+
+# What a lost, refused or timed-out Redis connection raises (redis-py wraps most socket errors in its own).
+REDIS_UNAVAILABLE: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 JobFunction = Callable[..., Awaitable[Any]]
 IN_PROCESS_JOB_TABLE = "jobs.registry:JOB_FUNCTIONS"
@@ -34,7 +46,11 @@ class JobQueue(Protocol):
 
 
 class ArqJobQueue:
-    """Jobs go to Redis; `contextjson worker` processes run them."""
+    """Jobs go to Redis; `contextjson worker` processes run them.
+
+    Survives Redis outages: while Redis is away `enqueue` fails fast (the caller has stored the work, and the
+    workers' requeue cron picks it up); once it is back, the next `enqueue` works on fresh connections.
+    """
 
     def __init__(self, redis_url: str, pool: Any = None):
         self._redis_url = redis_url
@@ -58,7 +74,26 @@ class ArqJobQueue:
     async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
         """Queue `name(*args)`; a job_id already queued or running is not queued twice."""
         pool = await self._get_pool()
-        await pool.enqueue_job(name, *args, _job_id=job_id)
+        try:
+            await pool.enqueue_job(name, *args, _job_id=job_id)
+        except REDIS_UNAVAILABLE as exc:
+            # Every connection opened before a Redis restart fails once: start over on fresh ones, once. A pool
+            # that cannot reach Redis fails again at once, and the next enqueue tries a new one.
+            log.info("queue.reconnecting error=%s: %s", type(exc).__name__, exc)
+            await self._forget(pool)
+            pool = await self._get_pool()
+            await pool.enqueue_job(name, *args, _job_id=job_id)
+
+    async def _forget(self, pool: Any) -> None:
+        """Drop a pool whose connection failed, if this queue made it (a worker's pool belongs to arq)."""
+        if not self._owns_pool:
+            return
+        async with self._lock:
+            if self._pool is not pool:
+                return  # another enqueue replaced it already
+            self._pool = None
+        with suppress(*REDIS_UNAVAILABLE):
+            await pool.aclose()
 
     async def close(self) -> None:
         if self._pool is not None and self._owns_pool:

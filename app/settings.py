@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     llm_idle_timeout: float = 60.0
     snapshot_cache_dir: Path = Path("data/snapshots")
     snapshot_cache_max_bytes: int = 2 * 1024**3
+    # Workers re-queue work stored but not finished (a lost enqueue, a Redis outage, a crash) this often, once it is
+    # this old: work stored during a Redis outage runs within about age + interval of Redis returning.
+    requeue_interval_seconds: int = Field(default=15, ge=1, le=60)
+    requeue_after_seconds: float = Field(default=20.0, ge=0)
 
     @property
     def public_base(self) -> str:

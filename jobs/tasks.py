@@ -73,13 +73,15 @@ async def check_context_file(ctx: dict[str, Any], repository_id: int, branch: st
         await check_context_file_service(rt, session, repository_id, branch, sha)
 
 
-async def requeue_unfinished(ctx: dict[str, Any], older_than_seconds: float = 60.0) -> int:
-    """jobs.requeue_unfinished: re-enqueue work stored but never finished (lost enqueue, crashed process).
+async def requeue_unfinished(ctx: dict[str, Any], older_than_seconds: float | None = None) -> int:
+    """jobs.requeue_unfinished: re-enqueue work stored but never finished (lost enqueue, Redis outage, crash).
 
-    Deliveries still pending, and answers still pending or streaming; a job that is in fact still running
-    is not started twice (same job id).
+    Deliveries still pending, and answers still pending or streaming, older than REQUEUE_AFTER_SECONDS unless
+    told otherwise; a job that is in fact still queued or running is not started twice (same job id).
     """
     rt = _runtime(ctx)
+    if older_than_seconds is None:
+        older_than_seconds = rt.settings.requeue_after_seconds
     age = timedelta(seconds=older_than_seconds)
     async with rt.sessions() as session:
         ids = await stale_pending_ids(session, age)

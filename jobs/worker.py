@@ -1,19 +1,22 @@
-"""arq WorkerSettings: `contextjson worker` runs these against REDIS_URL."""
+"""arq WorkerSettings: `contextjson worker` runs these against REDIS_URL, reconnecting when Redis goes away."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from typing import Any
 
 from arq import Retry, cron
 from arq.connections import RedisSettings
-from arq.worker import Function, func
+from arq.cron import CronJob
+from arq.worker import Function, Worker, create_worker, func
 
 from app.queue import ArqJobQueue, JobFunction, RetryJob
 from app.runtime import build_runtime
-from app.settings import get_settings
+from app.settings import Settings, get_settings
 from jobs import tasks
 from jobs.registry import JOB_FUNCTIONS, JOB_REQUEUE_UNFINISHED
+from jobs.supervisor import supervise
 
 
 def _arq_retry(fn: JobFunction) -> JobFunction:
@@ -44,16 +47,15 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    runtime = ctx.get("runtime")
+    runtime = ctx.pop("runtime", None)  # once, however the worker ends
     if runtime is not None:
         await runtime.close()
 
 
 class WorkerSettings:
-    """Read by arq; redis_settings is filled in from REDIS_URL by `contextjson worker`."""
+    """Read by arq; `build_worker` adds the Redis settings and the requeue cron job from the settings."""
 
     functions = arq_functions()
-    cron_jobs = [cron(tasks.requeue_unfinished, name=JOB_REQUEUE_UNFINISHED, second={0}, run_at_startup=True)]
     on_startup = startup
     on_shutdown = shutdown
     max_tries = 6
@@ -61,8 +63,33 @@ class WorkerSettings:
     keep_result = 60
 
 
-def redis_settings() -> RedisSettings:
-    url = get_settings().redis_url
-    if not url:
+def requeue_cron(settings: Settings) -> CronJob:
+    """jobs.requeue_unfinished every REQUEUE_INTERVAL_SECONDS, and at once when a worker (re)connects."""
+    every = set(range(0, 60, settings.requeue_interval_seconds))
+    return cron(tasks.requeue_unfinished, name=JOB_REQUEUE_UNFINISHED, second=every, run_at_startup=True)
+
+
+def build_worker(settings: Settings) -> Worker:
+    """A fresh arq Worker (a new one after each reconnect, so the cron's "at startup" run happens again)."""
+    return create_worker(
+        WorkerSettings,  # type: ignore[arg-type]
+        redis_settings=redis_settings(settings),
+        cron_jobs=[requeue_cron(settings)],
+        handle_signals=True,
+    )
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    """REDIS_URL as arq settings; connection attempts are not retried here (the supervisor waits and retries)."""
+    if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: `contextjson worker` needs Redis (without it, `serve` runs jobs)")
-    return RedisSettings.from_dsn(url)
+    redis = RedisSettings.from_dsn(settings.redis_url)
+    redis.conn_retries = 0
+    return redis
+
+
+def run_worker() -> None:
+    """`contextjson worker`: run arq workers until SIGINT/SIGTERM, waiting out Redis outages."""
+    settings = get_settings()
+    redis_settings(settings)  # a missing REDIS_URL is a clear exit, not a retry loop
+    asyncio.run(supervise(lambda: build_worker(settings)))

@@ -12,31 +12,33 @@ back to the database, or subscribes again with `after=` the last seq it saw.
 A stream is forgotten `ttl_seconds` after its last event: ttl after "done"/"error", and abandoned streams too.
 
 `InProcessBroker` serves the one-process default (no REDIS_URL); it is bound to one event loop and uses no threads.
-`RedisBroker` uses Redis Streams (Redis 7+), so a producer in an arq worker reaches watchers on every web replica;
-use one broker per event loop.
+`RedisBroker` (app/results/redis_broker.py) uses Redis Streams (Redis 7+), so a producer in an arq worker reaches
+watchers on every web replica; use one broker per event loop. However many watch, a RedisBroker reads with one
+XREAD loop and a bounded connection pool, and refuses watchers beyond its cap with `TooManyWatchers` (raised by
+`subscribe` itself, before anything is yielded).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from operator import attrgetter
+from typing import Protocol
 
-from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
+from app.errors import AppError
 
 __all__ = [
     "EVENT_KINDS",
     "InProcessBroker",
-    "RedisBroker",
     "StreamEvent",
     "TERMINAL_KINDS",
     "TokenBroker",
+    "TooManyWatchers",
     "make_broker",
     "stream_key",
 ]
@@ -74,9 +76,20 @@ class TokenBroker(Protocol):
     async def close(self) -> None: ...
 
 
+class TooManyWatchers(AppError):
+    """This process already follows as many live streams as it allows; the watcher should come back later."""
+
+    status_code = 503
+    code = "stream.busy"
+
+
 def make_broker(redis_url: str | None) -> TokenBroker:
     """Redis Streams when REDIS_URL is set (jobs may run in other processes), otherwise in memory."""
-    return RedisBroker(redis_url) if redis_url else InProcessBroker()
+    if not redis_url:
+        return InProcessBroker()
+    from app.results.redis_broker import RedisBroker  # the Redis broker builds on this module
+
+    return RedisBroker(redis_url)
 
 
 def stream_key(stream_id: str) -> str:
@@ -84,30 +97,26 @@ def stream_key(stream_id: str) -> str:
     return f"cj:stream:{stream_id}"
 
 
-def _check_kind(kind: str) -> None:
+def check_kind(kind: str) -> None:
     """Reject kinds watchers would not understand, at the producer, where the bug is."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown stream event kind {kind!r}; expected one of {sorted(EVENT_KINDS)}")
 
 
-def _check_after(after: int) -> None:
+def check_after(after: int) -> None:
     """Reject a resume position that cannot come from a seq."""
     if after < 0:
         raise ValueError(f"after must be >= 0, got {after}")
 
 
-# --------------------------------------------------------------------------------------------------- in process
+class EventBuffer:
+    """The events of one stream known to this process, and the event its waiters sleep on (both brokers use it)."""
 
+    __slots__ = ("events", "changed", "watchers", "closed")
 
-class _Stream:
-    """One stream's history and the event its waiters sleep on."""
-
-    __slots__ = ("events", "changed", "expires_at", "watchers", "closed")
-
-    def __init__(self, expires_at: float) -> None:
-        self.events: list[StreamEvent] = []
+    def __init__(self) -> None:
+        self.events: list[StreamEvent] = []  # strictly increasing seqs
         self.changed = asyncio.Event()
-        self.expires_at = expires_at
         self.watchers = 0
         self.closed = False
 
@@ -116,6 +125,64 @@ class _Stream:
         # Swapping (not set + clear) gives each wait its own generation, so a wake-up can never be missed or repeated.
         changed, self.changed = self.changed, asyncio.Event()
         changed.set()
+
+    def close(self) -> None:
+        """End every subscription to this buffer."""
+        self.closed = True
+        self.wake()
+
+
+class Position:
+    """One subscriber's place in an EventBuffer: hands out the events after `after`, each once, in order."""
+
+    __slots__ = ("_buffer", "_last", "_index", "_idle_timeout")
+
+    def __init__(self, buffer: EventBuffer, after: int, idle_timeout: float) -> None:
+        self._buffer = buffer
+        self._last = after
+        self._index = bisect_right(buffer.events, after, key=attrgetter("seq"))
+        self._idle_timeout = idle_timeout
+
+    async def next(self) -> StreamEvent | None:
+        """The event with seq last + 1, waiting for it; None ends the subscription (closed, hole, or silence)."""
+        buffer = self._buffer
+        while not buffer.closed:
+            if self._index < len(buffer.events):
+                event = buffer.events[self._index]
+                self._index += 1
+                if event.seq <= self._last:  # at or before `after` (a resume beyond what had arrived then)
+                    continue
+                if event.seq != self._last + 1:
+                    # Trimmed by MAXLEN (or expired and begun anew): the text would have a hole, so hand over to the DB.
+                    log.warning("stream jumps from seq %d to %d; ending subscription", self._last, event.seq)
+                    return None
+                self._last = event.seq
+                return event
+            if not await self._wait():
+                return None
+        return None
+
+    async def _wait(self) -> bool:
+        """Sleep until the buffer changes; False after `idle_timeout` seconds without a change."""
+        try:
+            async with asyncio.timeout(self._idle_timeout):
+                await self._buffer.changed.wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+# --------------------------------------------------------------------------------------------------- in process
+
+
+class _Stream(EventBuffer):
+    """One in-process stream: its history (seq n at index n - 1) and when it is forgotten."""
+
+    __slots__ = ("expires_at",)
+
+    def __init__(self, expires_at: float) -> None:
+        super().__init__()
+        self.expires_at = expires_at
 
 
 class InProcessBroker:
@@ -131,7 +198,7 @@ class InProcessBroker:
 
     async def publish(self, stream_id: str, kind: str, data: str = "") -> None:
         """Append an event and wake the stream's watchers."""
-        _check_kind(kind)
+        check_kind(kind)
         if self._closed:
             raise RuntimeError("broker is closed")
         stream = self._touch(stream_id)
@@ -140,15 +207,14 @@ class InProcessBroker:
 
     def subscribe(self, stream_id: str, *, after: int = 0) -> AsyncGenerator[StreamEvent, None]:
         """Events with seq > `after`, then live ones, until done/error or `idle_timeout` seconds of silence."""
-        _check_after(after)
+        check_after(after)
         return self._follow(stream_id, after)
 
     async def close(self) -> None:
         """Forget every stream and end every subscription."""
         self._closed = True
         for stream in self._streams.values():
-            stream.closed = True
-            stream.wake()
+            stream.close()
         self._streams.clear()
 
     async def _follow(self, stream_id: str, after: int) -> AsyncGenerator[StreamEvent, None]:
@@ -158,28 +224,14 @@ class InProcessBroker:
         stream = self._attach(stream_id)
         stream.watchers += 1
         try:
-            position = after  # seq n is stored at index n - 1, so the first event wanted sits at index `after`
-            while True:
-                while position < len(stream.events) and not stream.closed:
-                    event = stream.events[position]
-                    position += 1
-                    yield event
-                    if event.is_terminal:
-                        return
-                if stream.closed or not await self._wait(stream):
+            position = Position(stream, after, self._idle_timeout)
+            while (event := await position.next()) is not None:
+                yield event
+                if event.is_terminal:
                     return
         finally:
             stream.watchers -= 1
             self._detach(stream_id, stream)
-
-    async def _wait(self, stream: _Stream) -> bool:
-        """Sleep until the stream changes; False after `idle_timeout` seconds without a change."""
-        try:
-            async with asyncio.timeout(self._idle_timeout):
-                await stream.changed.wait()
-        except TimeoutError:
-            return False
-        return True
 
     def _touch(self, stream_id: str) -> _Stream:
         """The stream to publish to (created if needed), its expiry pushed to ttl from now."""
@@ -215,102 +267,4 @@ class InProcessBroker:
             if stream.expires_at > now:
                 return
             self._streams.popitem(last=False)
-            stream.closed = True
-            stream.wake()
-
-
-# --------------------------------------------------------------------------------------------------------- redis
-
-
-class RedisBroker:
-    """Streams kept in Redis Streams: XADD per event, XREAD BLOCK per follower, one connection pool per broker."""
-
-    def __init__(
-        self,
-        redis_url: str,
-        *,
-        ttl_seconds: float = DEFAULT_TTL_SECONDS,
-        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        maxlen: int = DEFAULT_MAXLEN,
-        block_ms: int = 1000,
-        read_count: int = 1000,
-    ) -> None:
-        # from_url gives this client a pool of its own, closed with it.
-        self._redis: Redis = Redis.from_url(redis_url, decode_responses=True)
-        self._ttl_ms = max(1, round(ttl_seconds * 1000))
-        self._idle_timeout = idle_timeout
-        self._maxlen = maxlen
-        self._block_ms = block_ms
-        self._read_count = read_count
-        self._closed = False
-
-    async def publish(self, stream_id: str, kind: str, data: str = "") -> None:
-        """Append an event in one round trip (XADD + PEXPIRE pipelined)."""
-        _check_kind(kind)
-        if self._closed:
-            raise RuntimeError("broker is closed")
-        key = stream_key(stream_id)
-        pipe = self._redis.pipeline(transaction=False)
-        # "0-*" makes Redis number the entries 0-1, 0-2, ...: the entry id is the seq, assigned atomically by the
-        # server whichever process publishes, with no counter key or script.
-        pipe.xadd(key, {"k": kind, "d": data}, id="0-*", maxlen=self._maxlen, approximate=True)
-        # Renewed on every event, so the key lives ttl after done/error, and an abandoned stream ttl after its last.
-        pipe.pexpire(key, self._ttl_ms)
-        await pipe.execute()
-
-    def subscribe(self, stream_id: str, *, after: int = 0) -> AsyncGenerator[StreamEvent, None]:
-        """Events with seq > `after`, then live ones, until done/error or `idle_timeout` seconds of silence."""
-        _check_after(after)
-        return self._follow(stream_key(stream_id), after)
-
-    async def close(self) -> None:
-        """Close the connection pool; followers blocked in XREAD end."""
-        self._closed = True
-        await self._redis.aclose()
-
-    async def _follow(self, key: str, after: int) -> AsyncGenerator[StreamEvent, None]:
-        """The body of `subscribe`: replay and live are the same XREAD, which returns at once when entries exist."""
-        last = after
-        silent_until = time.monotonic() + self._idle_timeout
-        while not self._closed:
-            remaining = silent_until - time.monotonic()
-            if remaining <= 0:
-                return
-            entries = await self._read(key, last, remaining)
-            for entry_id, fields in entries:
-                seq = int(entry_id.partition("-")[2])
-                if seq != last + 1:
-                    # Trimmed by MAXLEN (or expired and begun anew): the text would have a hole, so hand over to the DB.
-                    log.warning("stream %s jumps from seq %d to %d; ending subscription", key, last, seq)
-                    return
-                last = seq
-                event = StreamEvent(fields.get("k", ""), fields.get("d", ""), seq)
-                yield event
-                if event.is_terminal:
-                    return
-            if entries:
-                silent_until = time.monotonic() + self._idle_timeout
-
-    async def _read(self, key: str, last: int, remaining: float) -> list[tuple[str, dict[str, str]]]:
-        """Entries after seq `last`, waiting at most one short block (so close and idle_timeout are noticed)."""
-        block_ms = max(1, min(self._block_ms, math.ceil(remaining * 1000)))
-        try:
-            response = await self._redis.xread({key: f"0-{last}"}, count=self._read_count, block=block_ms)
-        except RedisConnectionError:
-            if self._closed:  # close() disconnected the pool under this read
-                return []
-            raise
-        return _entries(response, key)
-
-
-def _entries(response: Any, key: str) -> list[tuple[str, dict[str, str]]]:
-    """The entries of one key from an XREAD reply, RESP2 (list of [key, entries]) or RESP3 ({key: [entries]})."""
-    if not response:
-        return []
-    if isinstance(response, dict):
-        batches = response.get(key) or [[]]
-        return list(batches[0])
-    for stream_name, entries in response:
-        if stream_name == key:
-            return list(entries)
-    return []
+            stream.close()

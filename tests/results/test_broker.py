@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import threading
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 from redis import Redis as SyncRedis
-from redis.exceptions import RedisError
 
-from app.results.broker import InProcessBroker, RedisBroker, StreamEvent, TokenBroker, make_broker, stream_key
-
-REDIS_URL = os.environ.get("TEST_BROKER_REDIS_URL", "redis://127.0.0.1:6379/13")
+from app.results.broker import InProcessBroker, StreamEvent, TokenBroker, make_broker, stream_key
+from app.results.redis_broker import RedisBroker
+from tests.results.broker_helpers import REDIS_URL, collect, expected, new_id, publish_all
 
 BrokerFactory = Callable[..., TokenBroker]
-
-
-@pytest.fixture(scope="session")
-def redis_db() -> Iterator[SyncRedis]:
-    """Database 13 of the test Redis, emptied first (only that database); synchronous, so any fixture can use it."""
-    client = SyncRedis.from_url(REDIS_URL, decode_responses=True)
-    try:
-        client.ping()
-    except RedisError as exc:
-        client.close()
-        # Redis is part of the test environment (.ci/run starts it): its absence is a failure, not a skip.
-        pytest.fail(f"no Redis at {REDIS_URL}: {exc}")
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -62,23 +43,6 @@ async def make(request: pytest.FixtureRequest) -> AsyncIterator[BrokerFactory]:
 @pytest.fixture
 def broker(make: BrokerFactory) -> TokenBroker:
     return make()
-
-
-def new_id() -> str:
-    return f"test-{uuid.uuid4().hex}"
-
-
-async def collect(broker: TokenBroker, stream_id: str, *, after: int = 0) -> list[StreamEvent]:
-    return [event async for event in broker.subscribe(stream_id, after=after)]
-
-
-def expected(*pairs: tuple[str, str], start: int = 1) -> list[StreamEvent]:
-    return [StreamEvent(kind, data, seq) for seq, (kind, data) in enumerate(pairs, start)]
-
-
-async def publish_all(broker: TokenBroker, stream_id: str, pairs: list[tuple[str, str]]) -> None:
-    for kind, data in pairs:
-        await broker.publish(stream_id, kind, data)
 
 
 async def test_replays_in_order_with_seq(broker: TokenBroker) -> None:
