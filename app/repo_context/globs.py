@@ -42,7 +42,7 @@ MAX_PATTERN_CHARS = 512  # one pattern or ignore-file line
 MAX_EXPANSIONS = 64  # plain patterns one `{...}` pattern may stand for
 MAX_EXPANDED_PATTERNS = 1000  # per pattern list, after brace expansion
 MAX_LIST_CHARS = 32_000  # characters of a pattern list, after brace expansion
-MAX_IGNORE_RULES = 10_000  # rules of one ignore file; later lines are not read
+MAX_IGNORE_RULES = 5_000  # rules of one ignore file; later lines are not read
 MAX_IGNORE_CHARS = 50_000  # characters of the rules of one ignore file; likewise
 _RE2_MAX_MEM = 16 << 20  # compiled program and DFA cache of one set
 
@@ -113,7 +113,7 @@ def _regex_set(regexes: Iterable[str]) -> re2.Set:
 # ---------------------------------------------------------------- context.json patterns
 
 
-def _expand(pattern: str) -> list[str]:
+def expand_braces(pattern: str) -> list[str]:
     """The brace alternatives of one pattern (escapes kept), or `GlobSyntaxError` past the limit."""
     if "{" not in pattern:
         return [pattern]
@@ -125,10 +125,9 @@ def _expand(pattern: str) -> list[str]:
 
 def _translate_selection(pattern: str) -> tuple[list[Glob], int]:
     """The globs of one context.json pattern and the characters it expands to; `GlobSyntaxError` if unusable."""
-    if len(pattern) > MAX_PATTERN_CHARS:
-        raise GlobSyntaxError(f"is longer than {MAX_PATTERN_CHARS} characters")
+    check_length(pattern)
     globs, chars = [], 0
-    for alternative in _expand(pattern.strip()):
+    for alternative in expand_braces(pattern.strip()):
         chars += len(alternative)
         try:
             glob = translate(alternative.strip())
@@ -152,16 +151,23 @@ def _translate_list(patterns: Sequence[str]) -> tuple[list[Glob], list[PatternEr
             continue
         globs += more
         chars += size
-    if len(globs) > MAX_EXPANDED_PATTERNS:
-        problems.append(PatternError(None, f"expand to more than {MAX_EXPANDED_PATTERNS:,} patterns in all"))
-    elif chars > MAX_LIST_CHARS:
-        problems.append(PatternError(None, f"expand to more than {MAX_LIST_CHARS:,} characters in all"))
-    return globs, problems
+    too_many = list_problem(len(globs), chars)
+    return globs, problems + ([too_many] if too_many else [])
 
 
-def check_patterns(patterns: Sequence[str]) -> list[PatternError]:
-    """What makes a context.json pattern list unusable; empty when it compiles within the caps."""
-    return _translate_list(patterns)[1]
+def check_length(pattern: str) -> None:
+    """`GlobSyntaxError` for a pattern over `MAX_PATTERN_CHARS`."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise GlobSyntaxError(f"is longer than {MAX_PATTERN_CHARS} characters")
+
+
+def list_problem(alternatives: int, chars: int) -> PatternError | None:
+    """The problem of a pattern list expanding to `alternatives` patterns of `chars` characters, if any."""
+    if alternatives > MAX_EXPANDED_PATTERNS:
+        return PatternError(None, f"expand to more than {MAX_EXPANDED_PATTERNS:,} patterns in all")
+    if chars > MAX_LIST_CHARS:
+        return PatternError(None, f"expand to more than {MAX_LIST_CHARS:,} characters in all")
+    return None
 
 
 class GlobSet:
@@ -170,21 +176,25 @@ class GlobSet:
     def __init__(self, globs: Sequence[Glob]):
         """Compile the globs into one RE2 set; `PatternError` if RE2 refuses them (beyond its memory)."""
         try:
-            self._set = _regex_set(glob.with_descendants() for glob in globs)
+            self._set = _regex_set(glob.with_descendants() for glob in globs) if globs else None
         except re2.error:
             raise PatternError(None, "are too complex to match") from None
 
     def matches(self, path: str) -> bool:
         """Whether a pattern names `path` (relative, `/`-separated) or a directory of it."""
-        return self._set.Match(_subject(path)) is not None
+        return self._set is not None and self._set.Match(_subject(path)) is not None
 
 
 def compile_globs(patterns: Iterable[str]) -> GlobSet | None:
-    """One matcher for a pattern list; None when it has no pattern; `PatternError` for the first problem."""
-    globs, problems = _translate_list(list(patterns))
+    """One matcher for a pattern list; None when it has no pattern; `PatternError` for the first problem.
+
+    A list whose patterns can match nothing (`[z-a]`) gives a matcher that matches nothing, not None.
+    """
+    patterns = list(patterns)
+    globs, problems = _translate_list(patterns)
     if problems:
         raise problems[0]
-    return GlobSet(globs) if globs else None
+    return GlobSet(globs) if patterns else None
 
 
 # ---------------------------------------------------------------- ignore files
