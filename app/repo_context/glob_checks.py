@@ -4,8 +4,8 @@ It runs where the file is validated, on the event loop, so its cost is bounded p
 expansion (`bracex` is pure Python, about a microsecond a character) gets a budget of characters, and
 a pattern past the budget is only counted as itself. Compiling at build time checks every pattern
 again in full (`UnusablePatterns`), so a pattern this check could not afford still fails clearly.
-Syntax is checked on the pattern before brace expansion, the same as after it but for contrived mixes
-of braces with `[` or `\\`.
+Syntax is checked once on the pattern as written rather than on each alternative; the two differ
+only for braces tangled with `[` or `\\` (`a{\\,b}`), which the build then reports.
 """
 
 from __future__ import annotations

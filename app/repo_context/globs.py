@@ -14,6 +14,7 @@ Semantics (git's gitignore rules; git 2.39 is the reference of `tests/repo_conte
   A leading `/` or a slash inside anchors it to the root: `/README.md`, `src/*.py`.
 - A pattern matches a path or any of its directories, so `src` and `src/` select all of `src/`.
   A trailing `/` matches directories only.
+- Wildcards and classes count characters, where git counts bytes (so `caf?` matches `café` here).
 
 `pathPatterns`/`excludePathPatterns` (`compile_globs`) also take `{a,b}` alternatives (at most
 `MAX_EXPANSIONS` per pattern) and keep an unclosed `[` literal; surrounding spaces are trimmed.
