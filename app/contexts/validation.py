@@ -10,6 +10,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.repo_context.glob_checks import CheckBudget, check_patterns
+
 MAX_SUMMARY_CHARS = 70
 MAX_PROMPT_CHARS = 16_000
 MAX_PATTERNS = 200
@@ -294,10 +296,12 @@ def _check_context(
         return {}, [ValidationIssue("context", "defines no context entries")]
     entries: dict[str, ContextEntry] = {}
     issues: list[ValidationIssue] = []
+    glob_budget = CheckBudget()  # one per document: it bounds the time pattern checks may take
     for entry_id, body in context.items():
         path = _child("context", entry_id)
         entry_issues = [] if ID_PATTERN.fullmatch(entry_id) else [ValidationIssue(path, ID_MESSAGE)]
         entry_issues += _check_entry(path, body, known_models)
+        entry_issues += _check_globs(path, body, glob_budget)
         issues += entry_issues
         # A duplicate key or bad string inside the entry (or above it) makes its meaning ambiguous.
         ambiguous = any(_overlaps(issue.path, path) for issue in tree_issues)
@@ -354,6 +358,24 @@ def _check_patterns(path: str, value: Any, _models: Collection[str]) -> list[Val
     return issues
 
 
+def _check_globs(path: str, body: Any, budget: CheckBudget) -> list[ValidationIssue]:
+    """Patterns the context builder cannot use: too long, too many brace alternatives, bad `[...]`."""
+    if not isinstance(body, dict):
+        return []
+    issues: list[ValidationIssue] = []
+    for key in _PATTERN_KEYS:
+        value = body.get(key)
+        if not isinstance(value, list) or len(value) > MAX_PATTERNS:
+            continue  # the shape check already reports these
+        list_path = _child(path, key)
+        # Blank and non-string items have their own issue; the others keep their index in the file.
+        usable = [(index, item) for index, item in enumerate(value) if isinstance(item, str) and item.strip()]
+        for problem in check_patterns([item for _, item in usable], budget):
+            where = list_path if problem.index is None else f"{list_path}[{usable[problem.index][0]}]"
+            issues.append(ValidationIssue(where, problem.reason))
+    return issues
+
+
 def _check_relative(path: str, value: Any) -> list[ValidationIssue]:
     """Paths and globs are resolved inside the repo snapshot, so they must not point outside it."""
     issues: list[ValidationIssue] = []
@@ -399,6 +421,7 @@ _ENTRY_CHECKS: dict[str, Callable[[str, Any, Collection[str]], list[ValidationIs
     "pluginId": lambda _path, _value, _models: [],
     "attribution": lambda _path, _value, _models: [],
 }
+_PATTERN_KEYS = ("pathPatterns", "excludePathPatterns")
 # Entry keys that map to ContextEntry fields; the other accepted keys are kept in `extra`.
 _TYPED_KEYS = frozenset(_ENTRY_CHECKS) - {"pluginId", "attribution"}
 

@@ -2,21 +2,28 @@
 
 Ignore files: a root `.gitignore` and `.genignore` are read whenever they pass in the stream, and
 applied to every file, including those that came before them (selected files are held until the end
-anyway, since the tree is written before any content). What may depend on order is only how much of
-the window is used: content certainly beyond the window is dropped while streaming, but not before
-the point where a root ignore file could still come (GitHub lists entries in git's path order, so
-that point is the first root entry sorting after `.gitignore`). An archive that sends a root ignore
-file later than that still has it honoured; the cut may then leave some room unused.
+anyway, since the tree is written before any content).
+
+Memory stays bounded by the window, whatever the archive holds: while streaming, the content of the
+last files in path order is dropped as soon as the files before them fill the window (their path,
+size and token estimate are kept). When an ignore file that comes later then leaves out files that
+were held, some dropped content may fit after all; it is read again in a second pass over the archive
+(a file on disk, or spooled to one). GitHub lists entries in git's path order, where the root ignore
+files come early, so the second pass is rare.
+
+A time budget, checked between files, stops a build that takes too long (`ContextBuildTimeout`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+import time
 from collections import Counter
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass, field
 
+from app.repo_context.errors import ContextBuildTimeout
 from app.repo_context.formatting import (
     PARTIAL_MARK,
     SEPARATOR_TOKENS,
@@ -29,7 +36,7 @@ from app.repo_context.formatting import (
 )
 from app.repo_context.globs import IgnoreRules
 from app.repo_context.selection import TOO_LARGE, PathSelector
-from app.repo_context.tarball import ArchiveFile, ArchiveLimits, Source, iter_files, spool_chunks
+from app.repo_context.tarball import ArchiveFile, ArchiveLimits, Source, iter_files, rereadable, spool_chunks
 from app.repo_context.tokens import estimate_text_tokens, estimate_tokens
 
 IGNORE_FILES = (".genignore", ".gitignore")
@@ -61,7 +68,8 @@ class BuiltContext:
 @dataclass(slots=True, eq=False)
 class _Candidate:
     path: str
-    text: str | None  # None once dropped for certainly lying beyond the window
+    index: int  # place among the archive's files, to find it again in a second pass
+    text: str | None  # None while dropped for lying beyond the window
     tokens: int
     size: int
 
@@ -81,6 +89,19 @@ def decode_text(data: bytes) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+class _Deadline:
+    """The end of a build's time budget (None: no budget)."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self._end = None if seconds is None else time.monotonic() + seconds
+
+    def check(self) -> None:
+        """`ContextBuildTimeout` once the budget is spent."""
+        if self._end is not None and time.monotonic() > self._end:
+            raise ContextBuildTimeout(self.seconds or 0)
+
+
 @dataclass(slots=True)
 class _Collector:
     """Selected files gathered while streaming, with content past the window dropped early."""
@@ -91,26 +112,20 @@ class _Collector:
     candidates: list[_Candidate] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     ignores: list[IgnoreRules] = field(default_factory=list)
-    _kept: list[_Candidate] = field(default_factory=list)
+    _kept: list[_Candidate] = field(default_factory=list)  # heap of the candidates holding text
     _kept_tokens: int = 0
-    _settled: bool = False  # past the point where a root ignore file can come in path order
 
-    def add(self, file: ArchiveFile) -> None:
+    def add(self, index: int, file: ArchiveFile) -> None:
         """Take one archive file: read it only if it may be selected (or is a root ignore file)."""
-        if not self._settled and file.path.split("/", 1)[0] > IGNORE_FILES[-1]:
-            self._settled = True
-        reason = self._reason(file)
-        if file.path in IGNORE_FILES and file.size <= _IGNORE_FILE_MAX:
+        data = None
+        if file.path in IGNORE_FILES and file.size <= min(_IGNORE_FILE_MAX, self.limits.max_file_bytes):
             data = file.read()
-            self.ignores.append(IgnoreRules.parse(data.decode("utf-8", "replace")))
-            if reason is None:
-                self._keep(file.path, data)
-            else:
-                self.skipped[reason] += 1
-        elif reason is not None:
+            self._add_ignore_file(IgnoreRules.parse(data.decode("utf-8", "replace")))
+        reason = self._reason(file)
+        if reason is not None:
             self.skipped[reason] += 1
-        else:
-            self._keep(file.path, file.read())
+            return
+        self._keep(index, file.path, data if data is not None else file.read())
         self._drop_beyond_window()
 
     def _reason(self, file: ArchiveFile) -> str | None:
@@ -126,34 +141,63 @@ class _Collector:
         """Whether an ignore file seen so far leaves the path out (a literal pattern overrides)."""
         return any(rules.matches(path) for rules in self.ignores) and not self.selector.is_explicit(path)
 
-    def _keep(self, path: str, data: bytes) -> None:
+    def _add_ignore_file(self, rules: IgnoreRules) -> None:
+        """Apply a new ignore file to the files taken before it too."""
+        self.ignores.append(rules)
+        kept = [c for c in self.candidates if not rules.matches(c.path) or self.selector.is_explicit(c.path)]
+        if len(kept) == len(self.candidates):
+            return
+        self.skipped[IGNORED] += len(self.candidates) - len(kept)
+        self.candidates = kept
+        self._kept = [c for c in kept if c.text is not None]
+        heapq.heapify(self._kept)
+        self._kept_tokens = sum(c.tokens for c in self._kept)
+
+    def _keep(self, index: int, path: str, data: bytes) -> None:
         """Decode and hold a selected file, or count it as binary."""
         text = decode_text(data)
         if text is None:
             self.skipped[BINARY] += 1
             return
-        candidate = _Candidate(path, text, estimate_tokens(data, len(text)), len(data))
+        candidate = _Candidate(path, index, text, estimate_tokens(data, len(text)), len(data))
         self.candidates.append(candidate)
         heapq.heappush(self._kept, candidate)
         self._kept_tokens += candidate.tokens
 
     def _drop_beyond_window(self) -> None:
         """Free the content of the last files in path order once the others alone fill the window."""
-        if not self._settled:
-            return
         while self._kept and self._kept_tokens - self._kept[0].tokens >= self.max_tokens:
             last = heapq.heappop(self._kept)
             last.text = None
             self._kept_tokens -= last.tokens
 
-    def finish(self) -> list[_Candidate]:
-        """The selected files in path order, ignore files applied to those read before them."""
-        if self.ignores:
-            kept = [c for c in self.candidates if not self._ignored(c.path)]
-            self.skipped[IGNORED] += len(self.candidates) - len(kept)
-            self.candidates = kept
+    def finish(self, reread: Callable[[dict[int, _Candidate]], None]) -> list[_Candidate]:
+        """The selected files in path order, with dropped content that fits after all read again."""
         self._kept = []
-        return sorted(self.candidates, key=lambda c: c.path)
+        ordered = sorted(self.candidates, key=lambda c: c.path)
+        wanted: dict[int, _Candidate] = {}
+        before = 0
+        for candidate in ordered:
+            if before >= self.max_tokens:
+                break
+            if candidate.text is None:
+                wanted[candidate.index] = candidate
+            before += candidate.tokens
+        if wanted:
+            reread(wanted)
+        return ordered
+
+
+def _reread(source: Source, limits: ArchiveLimits, deadline: _Deadline, wanted: dict[int, _Candidate]) -> None:
+    """Second pass: read the content of the `wanted` files (by archive index) again."""
+    last = max(wanted)
+    for index, file in enumerate(iter_files(source, limits)):
+        deadline.check()
+        candidate = wanted.get(index)
+        if candidate is not None:
+            candidate.text = decode_text(file.read())
+        if index >= last:
+            return
 
 
 def _overhead(path: str) -> int:
@@ -261,13 +305,22 @@ def build_context(
     max_tokens: int,
     header: str | None = None,
     limits: ArchiveLimits | None = None,
+    time_budget: float | None = None,
 ) -> BuiltContext:
-    """The context of a repo tarball (file-like, byte chunks or bytes), cut to `max_tokens`."""
+    """The context of a repo tarball (file-like, byte chunks or bytes), cut to `max_tokens`.
+
+    `time_budget` (seconds) bounds the build: `ContextBuildTimeout` when it is spent.
+    """
     limits = limits or ArchiveLimits()
+    deadline = _Deadline(time_budget)
     collector = _Collector(selector, max_tokens, limits)
-    for file in iter_files(archive, limits, collector.skipped):
-        collector.add(file)
-    return _assemble(collector.finish(), collector.skipped, max_tokens, header)
+    with rereadable(archive, limits.max_archive_bytes) as from_start:
+        for index, file in enumerate(iter_files(from_start(), limits, collector.skipped)):
+            deadline.check()
+            collector.add(index, file)
+        candidates = collector.finish(lambda wanted: _reread(from_start(), limits, deadline, wanted))
+    deadline.check()
+    return _assemble(candidates, collector.skipped, max_tokens, header)
 
 
 async def build_context_async(
@@ -277,13 +330,14 @@ async def build_context_async(
     max_tokens: int,
     header: str | None = None,
     limits: ArchiveLimits | None = None,
+    time_budget: float | None = None,
 ) -> BuiltContext:
     """`build_context` for an async byte stream (e.g. `httpx` `response.aiter_bytes()`), off the loop."""
     limits = limits or ArchiveLimits()
     spool = await spool_chunks(chunks, limits.max_archive_bytes)
     try:
         return await asyncio.to_thread(
-            build_context, spool, selector, max_tokens=max_tokens, header=header, limits=limits
+            build_context, spool, selector, max_tokens=max_tokens, header=header, limits=limits, time_budget=time_budget
         )
     finally:
         spool.close()

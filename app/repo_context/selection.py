@@ -5,6 +5,9 @@ Paths given to the selector are relative to the repo root (the tarball's top dir
 `basePath` (see `globs` for the glob rules). Built-in noise (`noise.is_noise`, checked on the repo-root
 path) and a root `.gitignore`/`.genignore` are left out unless a pattern names the file or one of its
 directories literally, without wildcards (`"pathPatterns": ["yarn.lock"]` gets the lock file back).
+
+Compiling the patterns is bounded by the caps of `globs` and matching is linear (RE2), but both still
+cost CPU: build selectors in the worker thread that builds the context, never on the event loop.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from app.repo_context.globs import compile_globs
+from app.repo_context.errors import UnusablePatterns
+from app.repo_context.globs import GlobSet, PatternError, compile_globs
 from app.repo_context.noise import is_noise
 
 _WILDCARDS = re.compile(r"[*?\[{]")
@@ -37,15 +41,15 @@ class PathSelector:
         *,
         skip_noise: bool = True,
     ):
-        """Compile the patterns; no patterns selects every file."""
+        """Compile the patterns (no patterns selects every file); `UnusablePatterns` names a bad one."""
         base = (base_path or "").strip().strip("/")
         self.base_prefix = base + "/" if base else ""
         self.max_file_size = max_file_size
         self.skip_noise = skip_noise
         patterns = list(path_patterns or [])
-        self._include = compile_globs(patterns)
-        self._exclude = compile_globs(exclude_path_patterns or [])
-        self._explicit = compile_globs(p for p in patterns if not _WILDCARDS.search(p))
+        self._include = _compile("pathPatterns", patterns)
+        self._exclude = _compile("excludePathPatterns", list(exclude_path_patterns or []))
+        self._explicit = _compile("pathPatterns", [p for p in patterns if not _WILDCARDS.search(p)])
 
     def relative(self, path: str) -> str | None:
         """The path relative to basePath, or None when it lies outside it."""
@@ -60,9 +64,9 @@ class PathSelector:
         rel = self.relative(path)
         if rel is None:
             return OUTSIDE_BASE_PATH
-        if self._include is not None and not self._include.fullmatch(rel):
+        if self._include is not None and not self._include.matches(rel):
             return NOT_MATCHED
-        if self._exclude is not None and self._exclude.fullmatch(rel):
+        if self._exclude is not None and self._exclude.matches(rel):
             return EXCLUDED
         if self.skip_noise and is_noise(path) and not self.is_explicit(path):
             return NOISE
@@ -79,4 +83,13 @@ class PathSelector:
         if self._explicit is None:
             return False
         rel = self.relative(path)
-        return rel is not None and self._explicit.fullmatch(rel) is not None
+        return rel is not None and self._explicit.matches(rel)
+
+
+def _compile(field: str, patterns: list[str]) -> GlobSet | None:
+    """One field's patterns compiled; a problem is raised as `UnusablePatterns` naming the field."""
+    try:
+        return compile_globs(patterns)
+    except PatternError as exc:
+        where = field if exc.index is None else f"{field}[{exc.index}]"
+        raise UnusablePatterns(f"{where}: {exc.reason}") from None

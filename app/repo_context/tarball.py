@@ -6,6 +6,10 @@ is ever held in memory. Only regular files are yielded; links, devices and unsaf
 as skipped. Inflating ourselves (rather than `r|gz`) lets the uncompressed total be counted and capped
 as it is produced, which stops gzip bombs early.
 
+`rereadable` gives the builder a way to read an archive a second time from its start (to fetch content
+it dropped to bound memory): bytes and seekable files are simply read again, anything else is first
+spooled to an anonymous temporary file.
+
 `spool_chunks` adapts an async byte stream (an httpx streaming response): it writes the chunks to an
 anonymous temporary file on disk (capped in size) and returns it for a worker thread to read. Spooling
 was chosen over a queue bridge: the download finishes at network speed and releases the connection,
@@ -15,6 +19,7 @@ cancellation needs no thread coordination, and memory stays bounded by the chunk
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tarfile
 import tempfile
 import zlib
@@ -231,6 +236,32 @@ def _reader(archive: tarfile.TarFile, member: tarfile.TarInfo, cap: int) -> Call
             raise InvalidArchive(f"corrupt archive: {exc}") from exc
 
     return read
+
+
+@contextlib.contextmanager
+def rereadable(source: Source, max_bytes: int) -> Iterator[Callable[[], Source]]:
+    """A callable giving the archive from its start each time; `ArchiveTooLarge` past `max_bytes` spooled."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        yield lambda: source
+        return
+    if hasattr(source, "read") and getattr(source, "seekable", lambda: False)():
+        handle: Any = source
+        start = handle.tell()
+        yield lambda: _rewound(handle, start)
+        return
+    with tempfile.TemporaryFile() as spool:
+        raw, size = _open_source(source), 0
+        while chunk := raw.read(_SPOOL_FLUSH):
+            size += len(chunk)
+            if size > max_bytes:
+                raise ArchiveTooLarge(f"archive is larger than {max_bytes} bytes")
+            spool.write(chunk)
+        yield lambda: _rewound(spool, 0)
+
+
+def _rewound(handle: Any, position: int) -> Any:
+    handle.seek(position)
+    return handle
 
 
 async def spool_chunks(chunks: AsyncIterable[bytes], max_bytes: int) -> IO[bytes]:

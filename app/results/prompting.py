@@ -1,4 +1,9 @@
-"""From a context entry to the exact messages sent upstream, and the cache key that names them."""
+"""From a context entry to the exact messages sent upstream, and the cache key that names them.
+
+The repo context is built in a worker thread, patterns compiled there too: compiling and matching cost
+CPU the event loop must not spend. A build that fails for its input (unusable patterns, over its time
+budget) raises `ContextBuildFailed` with a message for the repo owner; retrying would fail the same way.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,14 @@ from pathlib import Path
 from app.contexts.validation import ContextEntry, render_prompt
 from app.fetch import FetchPolicy, FetchRefused, extract_urls, fetch_public_text
 from app.models_catalog import ModelPrice
-from app.repo_context import BuiltContext, PathSelector, build_context, estimate_text_tokens
+from app.repo_context import BuiltContext, PathSelector, UnusablePatterns, build_context, estimate_text_tokens
 
 log = logging.getLogger("contextjson.generate")
 
 MAX_FETCHED_URLS = 3
 MESSAGE_OVERHEAD_TOKENS = 16  # role markers and framing per request, rounded up
+# Django's 45 MB tree builds in under a second; the archive caps (1 GB, 100k files) in well under this.
+CONTEXT_BUILD_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -66,8 +73,12 @@ async def plan_generation(
     branch: str,
     archive: Path,
     fetch_policy: FetchPolicy,
+    build_seconds: float = CONTEXT_BUILD_SECONDS,
 ) -> Plan:
-    """Render the prompt, fetch its URLs, build the repo context to fit the model's window."""
+    """Render the prompt, fetch its URLs, build the repo context to fit the model's window.
+
+    `ContextBuildFailed` when the context cannot be built from this entry and snapshot.
+    """
     max_tokens = min(entry.max_tokens or price.max_output_tokens, price.max_output_tokens)
     prompt = render_prompt(entry.prompt or entry.summary, owner=owner, repo=repo, branch=branch)
     user = prompt + await fetched_sections(prompt, fetch_policy)
@@ -76,8 +87,7 @@ async def plan_generation(
         "Its files follow: first the file tree, then each file's path, a separator line and its content.\n\n"
     )
     room = price.context_window - max_tokens - estimate_text_tokens(intro + user) - MESSAGE_OVERHEAD_TOKENS
-    selector = PathSelector(entry.base_path, entry.path_patterns, entry.exclude_path_patterns, entry.max_file_size)
-    built = await asyncio.to_thread(_build, archive, selector, max(room, 0))
+    built = await asyncio.to_thread(_build, archive, entry, max(room, 0), build_seconds)
     system = intro + built.text
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return Plan(
@@ -89,6 +99,11 @@ async def plan_generation(
     )
 
 
-def _build(archive: Path, selector: PathSelector, max_tokens: int) -> BuiltContext:
-    with open(archive, "rb") as source:
-        return build_context(source, selector, max_tokens=max_tokens)
+def _build(archive: Path, entry: ContextEntry, max_tokens: int, seconds: float) -> BuiltContext:
+    """The entry's context of the snapshot (runs in a worker thread); errors name the entry."""
+    try:
+        selector = PathSelector(entry.base_path, entry.path_patterns, entry.exclude_path_patterns, entry.max_file_size)
+        with open(archive, "rb") as source:
+            return build_context(source, selector, max_tokens=max_tokens, time_budget=seconds)
+    except UnusablePatterns as exc:
+        raise UnusablePatterns(f"context.{entry.id}.{exc}") from None

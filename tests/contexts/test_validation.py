@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -313,6 +314,49 @@ def test_pattern_list_shape_and_count(key: str) -> None:
         f"context.explain.{key}: has more than 200 patterns"
     ]
     assert entry_errors(**{key: []}) == []
+
+
+@pytest.mark.parametrize("key", ["pathPatterns", "excludePathPatterns"])
+def test_patterns_the_builder_cannot_use_are_named(key: str) -> None:
+    patterns: list[Any] = ["src/**", "{a,b}" * 40, 7, "x" * 513, "end\\", "[[:nope:]]", "{src,lib}/*.{ts,tsx}", "[z-a]"]
+    started = time.perf_counter()
+    assert entry_errors(**{key: patterns}) == [
+        f"context.explain.{key}[2]: must be a string, got number",
+        f"context.explain.{key}[1]: expands to more than 64 patterns",  # 2^40: refused, never expanded
+        f"context.explain.{key}[3]: is longer than 512 characters",
+        f"context.explain.{key}[4]: ends with a lone backslash",
+        f"context.explain.{key}[5]: unknown character class [:nope:]",
+    ]
+    assert time.perf_counter() - started < 5
+
+
+def test_a_pattern_list_that_expands_too_far_is_named_and_its_entry_dropped() -> None:
+    result = check(
+        {
+            "context": {
+                "wide": {"summary": "s", "pathPatterns": ["{a,b,c,d}/{a,b,c,d}/{a,b,c,d}/*.py"] * 16},
+                "long": {"summary": "s", "excludePathPatterns": ["{a,b}/" + "x" * 500] * 40},
+                "fine": {"summary": "s", "pathPatterns": ["{a,b,c,d}/{a,b,c,d}/{a,b,c,d}/*.py"] * 15},
+            }
+        }
+    )
+    assert errors(result) == [
+        "context.wide.pathPatterns: expand to more than 1,000 patterns in all",
+        "context.long.excludePathPatterns: expand to more than 32,000 characters in all",
+    ]
+    assert list(result.entries) == ["fine"]
+
+
+def test_pattern_checks_of_a_hostile_document_stay_quick() -> None:
+    # 1 MB of brace patterns: expanding them all would take seconds on the event loop the check runs on.
+    patterns = ["{a,b}{c,d}{e,f}{g,h}{i,j}{k,l}"] * 200
+    document = {"context": {f"e{i}": {"summary": "s", "pathPatterns": patterns} for i in range(150)}}
+    raw = json.dumps(document).encode()
+    assert len(raw) > 1_000_000
+    started = time.perf_counter()
+    result = validate_context_json(raw, MODELS)
+    assert time.perf_counter() - started < 5
+    assert errors(result)[0] == "context.e0.pathPatterns: expand to more than 1,000 patterns in all"
 
 
 @pytest.mark.parametrize("key", ["maxFileSize", "maxTokens"])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import re
+import string
+import time
 
 import pytest
 
-from app.repo_context import ArchiveLimits, ArchiveTooLarge, PathSelector, build_context
+from app.repo_context import ArchiveLimits, ArchiveTooLarge, ContextBuildTimeout, PathSelector, build_context
 from app.repo_context.formatting import SEPARATOR
 from app.repo_context.tokens import estimate_text_tokens
 
@@ -196,6 +199,29 @@ def test_cut_respects_late_ignore_file_in_unsorted_archives() -> None:
     ctx = build(tarball, PathSelector(path_patterns=["src/**"]), sort=False, max_tokens=4000)
     assert ctx.truncated and ctx.skipped["ignored"] == 1
     assert "SECRET" not in ctx.text and "src/ignored.py" not in ctx.files
+
+
+def test_content_dropped_before_a_late_ignore_file_is_read_again() -> None:
+    # Unsorted: every src file comes first, so content beyond the window is dropped before the ignore
+    # file arrives and leaves out the first twenty; the dropped files that now fit are read again.
+    tarball = many_files(60).file(".gitignore", "mod00*.py\nmod01*.py\n")
+    late = build(tarball, sort=False, max_tokens=4000)
+    early = build(tarball, sort=True, max_tokens=4000)  # git's order: the ignore file comes first
+    assert late.text == early.text
+    assert late.files[:2] == [".gitignore", "src/mod020.py"] and len(late.files) > 3
+    assert late.skipped == early.skipped and late.skipped["ignored"] == 20
+
+
+def test_a_build_over_its_time_budget_stops_with_a_clear_error() -> None:
+    rng, letters, tarball = random.Random(7), string.ascii_lowercase, Tarball()
+    for _ in range(2000):
+        tarball.file("src/" + "".join(rng.choice(letters) for _ in range(150)) + ".txt", "x")
+    # Valid patterns (26 × 4 of 22 characters) that RE2 matches slowly: its DFA cannot cache them.
+    slow = PathSelector(path_patterns=[f"*{c}" + "?" * 20 for c in letters] * 4)
+    started = time.perf_counter()
+    with pytest.raises(ContextBuildTimeout, match=r"^building the context took longer than 0\.5 s$"):
+        build(tarball, slow, time_budget=0.5)
+    assert time.perf_counter() - started < 5  # without the budget: about 6 ms a file, over 10 s
 
 
 def test_archive_limits_apply() -> None:

@@ -47,6 +47,23 @@ def wants(patterns: list[str], path: str, **kwargs: object) -> bool:
         ("\\*.md", "*.md", True),
         ("\\*.md", "x.md", False),
         ("a.b", "axb", False),  # dots are literal
+        ("a[!x]b", "ayb", True),
+        ("a[!x]b", "a/b", False),  # a class never matches `/`, negated or not
+        ("[[:digit:]]x", "5x", True),
+        ("[[:digit:]]x", "ax", False),
+        ("[[:upper:][:digit:]]", "Q", True),
+        ("[]a]x", "]x", True),  # `]` first is a member
+        ("[!]a]x", "bx", True),
+        ("[!]a]x", "]x", False),
+        ("[a-]x", "-x", True),
+        ("[\\]]x", "]x", True),
+        ("[z-a]x", "zx", False),  # a reversed range matches nothing
+        ("[z-ab]x", "bx", True),
+        ("x[", "x[", True),  # an unclosed class is literal in context.json patterns
+        ("caf?", "caf\u00e9", True),  # characters, not bytes
+        ("*.md", "evil\nname.md", True),  # names may hold newlines
+        ("**/x.md", "dir\nname/x.md", True),
+        ("*.py", "caf\udce9/mod.py", True),  # an undecodable byte in a tar name
     ],
 )
 def test_glob_semantics(pattern: str, path: str, expected: bool) -> None:
