@@ -134,23 +134,23 @@ def _make_room(cache_dir: Path, max_bytes: int) -> None:
     """Caller holds _room_lock. Raises SnapshotCacheFull when downloads alone exceed the limit."""
     archives, parts = _scan(cache_dir)
     stale_before = time.time() - STALE_PART_SECONDS
-    total = 0
+    downloads = 0
     for part in parts:
         reserved = _reservations.get(str(part.path))
         if reserved is None and part.mtime < stale_before:
             part.path.unlink(missing_ok=True)  # left by a download whose process died
             continue
-        total += max(part.size, reserved or 0)
-    total += sum(archive.size for archive in archives)
-    for archive in sorted(archives, key=lambda entry: entry.mtime):
-        if total <= max_bytes:
-            return
-        archive.path.unlink(missing_ok=True)
-        total -= archive.size
-    if total > max_bytes:
+        downloads += max(part.size, reserved or 0)
+    if downloads > max_bytes:  # deleting archives would not help: keep them
         raise SnapshotCacheFull(
             f"the snapshot cache ({max_bytes:,} bytes, SNAPSHOT_CACHE_MAX_BYTES) is taken by downloads in progress"
         )
+    total = downloads + sum(archive.size for archive in archives)
+    for archive in sorted(archives, key=lambda entry: entry.mtime):
+        if total <= max_bytes:
+            break
+        archive.path.unlink(missing_ok=True)
+        total -= archive.size
 
 
 def _scan(cache_dir: Path) -> tuple[list[_Entry], list[_Entry]]:
