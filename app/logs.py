@@ -14,6 +14,8 @@ import re
 HTTP_CLIENT_LOGGERS = ("httpx", "githubkit")
 REDACTED_QUERY = "?[redacted]"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+# Alembic announces each of its plugins at INFO when imported: noise before every command's own output.
+QUIET_LOGGERS = ("alembic.runtime.plugins",)
 
 # scheme://anything-but-query, then the query up to whitespace, a quote or a fragment.
 _URL_WITH_QUERY = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>?#]*)\?[^\s\"'<>#]*")
@@ -46,4 +48,6 @@ def install_log_redaction() -> None:
 def configure_logging(level: int = logging.INFO) -> None:
     """The CLI's logging: one line per record on stderr, credentials kept out."""
     logging.basicConfig(level=level, format=LOG_FORMAT)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
     install_log_redaction()

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
 from app.db.engine import create_engine, is_sqlite
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VERSION_TABLE = "alembic_version"
 # One PostgreSQL advisory lock key for every contextjson process ("cjmigrat" as a 64-bit integer).
 MIGRATION_LOCK_KEY = int.from_bytes(b"cjmigrat", "big") & 0x7FFF_FFFF_FFFF_FFFF
 
@@ -78,7 +78,7 @@ async def schema_problem(database_url: str) -> str | None:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
-            current = set(await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_heads()))
+            current = await conn.run_sync(_current_revisions)
     finally:
         await engine.dispose()
     if current == heads:
@@ -91,6 +91,13 @@ async def schema_problem(database_url: str) -> str | None:
             "does not know (migrated by a newer release?): run the matching release"
         )
     return f"the database at {where} has no contextjson schema (or an old one): run `contextjson migrate`"
+
+
+def _current_revisions(connection: Connection) -> set[str]:
+    # Read directly rather than through alembic's MigrationContext, which logs two lines at INFO.
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return set()
+    return {row[0] for row in connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))}
 
 
 def _lookup(script: ScriptDirectory, revision: str) -> object | None:
