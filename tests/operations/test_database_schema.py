@@ -15,7 +15,7 @@ from alembic.script import ScriptDirectory
 
 from app.db.migrate import alembic_config, describe_database, schema_problem, upgrade
 from tests import db
-from tests.startup.cli import REPO_ROOT, command_env, error_lines, run_cli
+from tests.operations.cli import REPO_ROOT, command_env, error_lines, run_cli
 
 REAL_KEY = "a-real-secret-key-for-this-deployment-0123456789"
 

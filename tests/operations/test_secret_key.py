@@ -10,7 +10,7 @@ import pytest
 from app.app import create_app
 from app.settings import DEV_SECRET_KEY, Settings
 from app.startup import StartupError, check_secret_key, is_loopback_url
-from tests.startup.cli import error_lines, run_cli
+from tests.operations.cli import error_lines, run_cli
 from tests.support.process import serve_process
 
 LOOPBACK_URLS = [

@@ -8,7 +8,7 @@ import pytest
 
 from app.models_catalog import ModelsFileError, load_catalog, parse_catalog
 from app.settings import DEFAULT_MODELS_FILE
-from tests.startup.cli import error_lines, run_cli
+from tests.operations.cli import error_lines, run_cli
 
 GOOD = {
     "input_per_million": "2.0",
