@@ -41,7 +41,7 @@ def _patterns(description: str) -> dict[str, Any]:
 
 
 def _entry(models: Collection[str] | None) -> dict[str, Any]:
-    model: dict[str, Any] = {"type": "string", "description": "A model from the operator's list (GET /v1/models)."}
+    model: dict[str, Any] = {"type": "string", "description": "One of the models the service offers (its MODELS_FILE)."}
     if models is not None:
         model["enum"] = sorted(models)
     return {
