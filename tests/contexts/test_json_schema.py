@@ -16,6 +16,7 @@ from app.contexts.json_schema import SCHEMA_PATH, context_schema
 from app.contexts.validation import MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS, validate_context_json
 from tests import db
 from tests.conftest import Service
+from tests.contexts.test_validation import DESIGN_EXAMPLE
 
 MODELS = ("gpt-4.1", "gpt-4o-mini")
 SCHEMA = Draft202012Validator(context_schema(MODELS), format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -26,18 +27,7 @@ def _entry(**fields: Any) -> dict[str, Any]:
 
 
 VALID = [
-    {
-        "$schema": "https://contextjson.com/schema",
-        "context": {
-            "explain": {
-                "summary": "Explain this repo",
-                "prompt": "Explain what {{owner}}/{{repo}} does and how to start using it.",
-                "pathPatterns": ["README.md", "src/**"],
-                "excludePathPatterns": ["**/*.lock"],
-                "maxFileSize": 50000,
-            }
-        },
-    },
+    DESIGN_EXAMPLE,
     {
         "extends": ["https://example.com/base.json"],
         "attribution": {"name": "Jane"},

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
 from pathlib import Path
 
 import httpx
@@ -23,6 +22,7 @@ import pytest
 from deploy_checks import REPO_ROOT, Instruction, Stage, dockerignore_excludes
 
 from tests.operations.cli import command_env
+from tests.support.process import _wait_healthy as wait_healthy
 from tests.support.process import free_port, stop_process
 
 
@@ -126,7 +126,7 @@ def test_migrate_and_serve_from_the_installed_package(image: tuple[Path, dict], 
         proc = subprocess.Popen(["contextjson", *args], cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(proc, base, root / "serve.log")
+        wait_healthy(proc, base, 60, root / "serve.log")
         assert httpx.get(f"{base}/livez").json() == {"status": "ok"}
         schema = httpx.get(f"{base}/schema/context.json")
         assert schema.status_code == 200 and schema.json()["$id"] == "http://127.0.0.1:8000/schema/context.json"
@@ -137,16 +137,3 @@ def test_migrate_and_serve_from_the_installed_package(image: tuple[Path, dict], 
     snapshots = Path(image_env["SNAPSHOT_CACHE_DIR"])
     assert snapshots.is_dir() and os.access(snapshots, os.W_OK)
     assert snapshots.is_relative_to(root / "data"), "archives must go to the writable volume, not under /app"
-
-
-def _wait_ready(proc: subprocess.Popen[bytes], base: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, f"contextjson serve exited:\n{log.read_text()}"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"contextjson serve never became ready:\n{log.read_text()}")

@@ -55,13 +55,17 @@ def _disk_bytes(cache_dir: Path) -> int:
     return sum(p.stat().st_size for p in cache_dir.rglob("*") if p.is_file())
 
 
+def _names(cache_dir: Path, pattern: str = "*") -> list[str]:
+    return sorted(p.name for p in cache_dir.rglob(pattern) if p.is_file())
+
+
 async def test_an_archive_is_downloaded_once(gh_app: GitHubApp, repo: Any, fake_github: Any, tmp_path: Path) -> None:
     sha = repo.branches["main"]
     first = await _snapshot(gh_app, repo, sha, tmp_path)
     second = await _snapshot(gh_app, repo, sha, tmp_path)
     assert first == second and first.stat().st_size > 20_000
     assert len(fake_github.find_requests("GET", r"/tarball/")) == 1
-    assert not list(tmp_path.rglob("*.part"))
+    assert _names(tmp_path, "*.part") == []
 
 
 async def test_downloads_in_progress_count_against_the_limit(gh_app: GitHubApp, repo: Any, tmp_path: Path) -> None:
@@ -87,7 +91,7 @@ async def test_a_download_that_cannot_fit_is_refused_and_leaves_nothing(
     with pytest.raises(SnapshotCacheFull, match="SNAPSHOT_CACHE_MAX_BYTES"):
         await _snapshot(gh_app, repo, repo.branches["main"], tmp_path)
     assert others.exists()
-    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["tmpother.part"]
+    assert _names(tmp_path) == ["tmpother.part"]
     assert snapshots._reservations == {}
 
 
@@ -96,7 +100,7 @@ async def test_the_cache_stays_within_its_limit_newest_first(gh_app: GitHubApp, 
     for sha in shas:
         await _snapshot(gh_app, repo, sha, tmp_path, limit=70_000)
         assert _disk_bytes(tmp_path) <= 70_000
-    kept = {p.name.removesuffix(".tar.gz") for p in tmp_path.rglob("*.tar.gz")}
+    kept = {name.removesuffix(".tar.gz") for name in _names(tmp_path, "*.tar.gz")}
     assert shas[-1] in kept and shas[0] not in kept and len(kept) >= 2
 
 
