@@ -10,7 +10,6 @@ deleted when room is made.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import tempfile
 import threading
@@ -114,13 +113,6 @@ class _Budget:
             except SnapshotCacheFull:
                 del _reservations[part]
                 raise
-
-
-def trim_cache(cache_dir: Path, max_bytes: int) -> None:
-    """Delete least recently used archives (and dead downloads) until the cache fits in max_bytes."""
-    # SnapshotCacheFull: only downloads in progress remain, and they ask for room themselves.
-    with _room_lock, contextlib.suppress(SnapshotCacheFull):
-        _make_room(cache_dir, max_bytes)
 
 
 @dataclass(frozen=True)
