@@ -14,22 +14,26 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.response import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import dashboard
+from app.contexts.json_schema import context_json_schema
 from app.db.session import provide_runtime, provide_session
 from app.errors import AppError
-from app.health import healthz
+from app.health import healthz, livez
 from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
+from app.logs import install_log_redaction
+from app.metrics import MetricsController
 from app.pages import message_page
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.results.controller import ROUTES as RESULT_ROUTES
 from app.results.repository import unfinished_result_ids
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings, get_settings
+from app.startup import check_secret_key
 from app.webhooks.controller import github_webhook
 from app.webhooks.repository import stale_pending_ids
 
@@ -87,6 +91,8 @@ async def _resume_pending(runtime: Runtime) -> None:
 def create_app(settings: Settings | None = None, *, queue: JobQueue | None = None) -> Litestar:
     """The web application. Tests pass their own Settings (and may pass a queue)."""
     settings = settings or get_settings()
+    check_secret_key(settings)
+    install_log_redaction()
     runtime = build_runtime(settings)
 
     @asynccontextmanager
@@ -107,7 +113,16 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         app_name="contextjson", group_path=True, exclude=["^/metrics$", r"^/[^/]+/[^/]+/(context|tree)/"]
     )
     app = Litestar(
-        route_handlers=[github_webhook, healthz, PrometheusController, *RESULT_ROUTES, *LINK_ROUTES, *dashboard.ROUTES],
+        route_handlers=[
+            github_webhook,
+            healthz,
+            livez,
+            MetricsController,
+            context_json_schema,
+            *RESULT_ROUTES,
+            *LINK_ROUTES,
+            *dashboard.ROUTES,
+        ],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},
         lifespan=[lifespan],
         # The client address behind TRUSTED_PROXIES (right-most untrusted X-Forwarded-For entry), for

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
-from app.db.engine import is_sqlite
+from app.logs import configure_logging
 from app.settings import get_settings
 
 
@@ -14,12 +13,8 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from app.app import create_app
-    from app.db.migrate import upgrade
 
     settings = get_settings()
-    if is_sqlite(settings.database_url):
-        # The one-command default: a fresh SQLite file is created and kept up to date automatically.
-        upgrade(settings.database_url)
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -33,6 +28,15 @@ def _worker(_: argparse.Namespace) -> None:
     from jobs.worker import run_worker
 
     run_worker()
+
+
+def _check_worker(_: argparse.Namespace) -> None:
+    """Exit 0 while this host's worker keeps its health key fresh (a container liveness probe)."""
+    from jobs.health import check_worker_health
+
+    code, message = check_worker_health(get_settings().redis_url)
+    print(message)
+    raise SystemExit(code)
 
 
 def _migrate(_: argparse.Namespace) -> None:
@@ -50,16 +54,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(handler=_serve)
-    sub.add_parser("worker", help="run an arq worker (needs REDIS_URL)").set_defaults(handler=_worker)
+    worker = sub.add_parser("worker", help="run an arq worker (needs REDIS_URL)")
+    worker.add_argument("--check", action="store_true", help="exit 0 if this host's worker is alive (probe)")
+    worker.set_defaults(handler=_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `contextjson` console script."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     args = build_parser().parse_args(argv)
-    args.handler(args)
+    if getattr(args, "check", False):
+        _check_worker(args)  # a probe, run often: no startup checks, no heavy imports
+    from app.startup import StartupError, prepare
+
+    try:
+        if args.command in ("serve", "worker"):
+            prepare(get_settings(), args.command)
+        args.handler(args)
+    except StartupError as exc:  # a configuration problem: one line, no traceback
+        print(f"contextjson {args.command}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

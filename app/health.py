@@ -1,4 +1,8 @@
-"""GET /healthz: liveness plus readiness (database reachable, Redis reachable when configured)."""
+"""GET /livez (liveness: the process answers) and GET /healthz (readiness: database and Redis answer).
+
+Liveness never looks at the database: an outage there must take pods out of the load balancer
+(readiness), not restart every one of them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,13 @@ from sqlalchemy import text
 from app.runtime import Runtime
 
 
-@get("/healthz", summary="Liveness and readiness", cache=False)
+@get("/livez", summary="Liveness", cache=False, sync_to_thread=False)
+def livez() -> dict[str, str]:
+    """200 while the event loop serves requests; checks nothing else."""
+    return {"status": "ok"}
+
+
+@get("/healthz", summary="Readiness", cache=False)
 async def healthz(runtime: NamedDependency[Runtime]) -> Response[dict[str, str]]:
     """200 when the database (and Redis, if used) answer; 503 with the failing part otherwise."""
     checks: dict[str, str] = {}

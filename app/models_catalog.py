@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,23 +51,52 @@ def parse_catalog(text: str, source: str = "MODELS_FILE") -> ModelCatalog:
     raw_models = data.get("models")
     if not isinstance(raw_models, dict) or not raw_models:
         raise ModelsFileError(f'{source}: needs at least one [models."name"] table')
-    models: dict[str, ModelPrice] = {}
-    for name, spec in raw_models.items():
-        try:
-            models[name] = ModelPrice(
-                name=name,
-                input_per_million=Decimal(str(spec["input_per_million"])),
-                output_per_million=Decimal(str(spec["output_per_million"])),
-                context_window=int(spec["context_window"]),
-                max_output_tokens=int(spec["max_output_tokens"]),
-                default=bool(spec.get("default", False)),
-            )
-        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-            raise ModelsFileError(f"{source}: models.{name}: missing or invalid field ({exc})") from exc
+    models = {name: _parse_model(source, name, spec) for name, spec in raw_models.items()}
     defaults = [m.name for m in models.values() if m.default]
     if len(defaults) > 1:
         raise ModelsFileError(f"{source}: more than one default model: {', '.join(defaults)}")
     return ModelCatalog(models=models, default_model=defaults[0] if defaults else next(iter(models)))
+
+
+def _parse_model(source: str, name: str, spec: object) -> ModelPrice:
+    """One [models."name"] table: prices finite and ≥ 0, token limits positive integers that fit together."""
+    where = f'{source}: models."{name}"'
+    if not isinstance(spec, dict):
+        raise ModelsFileError(f"{where}: must be a table")
+    missing = [key for key in _REQUIRED_FIELDS if key not in spec]
+    if missing:
+        raise ModelsFileError(f"{where}: missing {', '.join(missing)}")
+    window = _token_count(where, "context_window", spec["context_window"])
+    max_output = _token_count(where, "max_output_tokens", spec["max_output_tokens"])
+    if max_output > window:
+        raise ModelsFileError(f"{where}: max_output_tokens ({max_output:,}) is larger than context_window ({window:,})")
+    default = spec.get("default", False)
+    if not isinstance(default, bool):
+        raise ModelsFileError(f"{where}: default must be true or false, got {default!r}")
+    return ModelPrice(
+        name=name,
+        input_per_million=_price(where, "input_per_million", spec["input_per_million"]),
+        output_per_million=_price(where, "output_per_million", spec["output_per_million"]),
+        context_window=window,
+        max_output_tokens=max_output,
+        default=default,
+    )
+
+
+_REQUIRED_FIELDS = ("input_per_million", "output_per_million", "context_window", "max_output_tokens")
+
+
+def _price(where: str, key: str, value: object) -> Decimal:
+    # bool is an int in Python; TOML's nan and inf are floats.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ModelsFileError(f"{where}: {key} must be a finite number of USD that is 0 or more, got {value!r}")
+    return Decimal(str(value))
+
+
+def _token_count(where: str, key: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ModelsFileError(f"{where}: {key} must be a positive whole number of tokens, got {value!r}")
+    return value
 
 
 @lru_cache(maxsize=8)

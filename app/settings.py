@@ -9,6 +9,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODELS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "models.toml"
+# Fine on a developer's machine only: `contextjson serve`/`worker` refuse it unless PUBLIC_URL is loopback.
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
 
 
 class Settings(BaseSettings):
@@ -19,7 +21,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///contextjson.db"
     redis_url: str | None = None
     public_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "dev-insecure-secret-key-change-me"
+    secret_key: str = DEV_SECRET_KEY
 
     github_api_url: str = "https://api.github.com"
     github_app_id: str | None = None
@@ -61,6 +63,7 @@ class Settings(BaseSettings):
     # this old: work stored during a Redis outage runs within about age + interval of Redis returning.
     requeue_interval_seconds: int = Field(default=15, ge=1, le=60)
     requeue_after_seconds: float = Field(default=20.0, ge=0)
+    metrics_token: str | None = None  # set: /metrics needs `Authorization: Bearer …`; unset: loopback only
 
     @property
     def public_base(self) -> str:

@@ -15,6 +15,7 @@ from app.queue import ArqJobQueue, JobFunction, RetryJob
 from app.runtime import build_runtime
 from app.settings import Settings, get_settings
 from jobs import tasks
+from jobs.health import HEALTH_CHECK_INTERVAL_SECONDS, worker_health_key
 from jobs.registry import JOB_FUNCTIONS, JOB_REQUEUE_UNFINISHED
 from jobs.supervisor import supervise
 
@@ -61,6 +62,8 @@ class WorkerSettings:
     max_tries = 6
     job_timeout = 600
     keep_result = 60
+    health_check_key = worker_health_key()  # read by `contextjson worker --check` (jobs/health.py)
+    health_check_interval = HEALTH_CHECK_INTERVAL_SECONDS
 
 
 def requeue_cron(settings: Settings) -> CronJob:

@@ -53,6 +53,7 @@ def settings(database_url: str, fake_github: Any, fake_llm: Any, tmp_path: Path)
         database_url=database_url,
         redis_url=None,
         public_url="http://contextjson.test",
+        secret_key="test-secret-key-not-the-development-default",
         github_api_url=fake_github.url,
         github_app_id=str(fake_github.app_id),
         github_app_private_key=fake_github.private_key_pem,

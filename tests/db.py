@@ -57,11 +57,16 @@ async def _admin(sql: str) -> None:
 
 def create_postgres_database() -> str:
     """Create and migrate a throwaway database; returns its URL."""
-    name = f"cj_test_{uuid.uuid4().hex[:12]}"
-    _run(_admin(f'CREATE DATABASE "{name}"'))
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    url = create_empty_postgres_database()
     upgrade(url)
     return url
+
+
+def create_empty_postgres_database() -> str:
+    """Create a throwaway database without any schema (drop it with drop_postgres_database)."""
+    name = f"cj_test_{uuid.uuid4().hex[:12]}"
+    _run(_admin(f'CREATE DATABASE "{name}"'))
+    return make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def drop_postgres_database(url: str) -> None:

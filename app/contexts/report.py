@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from app.contexts.validation import ValidationIssue, ValidationResult
 from github_app import CheckOutput
 
 CHECK_NAME = "contextjson"
+# Characters with a meaning inside a Markdown line (GitHub's flavour: tables, strikethrough, math, HTML).
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|!~&$])")
 
 
 def visitor_link(public_base: str, owner: str, repo: str, branch: str, context_id: str) -> str:
     """The badge/visitor URL of one context entry on a branch."""
-    return f"{public_base}/{owner}/{repo}/tree/{quote(branch, safe='')}/context/{context_id}"
+    segments = (quote(part, safe="") for part in (owner, repo, "tree", branch, "context", context_id))
+    return public_base + "/" + "/".join(segments)
 
 
-def _cell(text: str) -> str:
-    """Make user text safe inside a Markdown table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ").strip()
+def _text(text: str) -> str:
+    """User text shown literally on one line: Markdown's inline characters backslash-escaped."""
+    return _INLINE_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _code(text: str, *, in_table: bool = False) -> str:
+    """User text as one code span, whatever backticks it holds (a longer fence, CommonMark 6.1)."""
+    text = " ".join(text.splitlines())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    # Content starting or ending with a backtick or space needs one space of padding, which is then removed.
+    pad = " " if text[:1] in ("`", " ") or text[-1:] in ("`", " ") else ""
+    if in_table:  # GFM splits table cells on every unescaped pipe, even inside code spans
+        text = text.replace("|", "\\|")
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _located(issue: ValidationIssue) -> str:
@@ -29,7 +44,8 @@ def _located(issue: ValidationIssue) -> str:
 def _entries_table(result: ValidationResult, links: dict[str, str]) -> str:
     rows = ["| id | summary | link |", "| --- | --- | --- |"]
     for entry_id, entry in sorted(result.entries.items()):
-        rows.append(f"| `{entry_id}` | {_cell(entry.summary)} | [{links[entry_id]}]({links[entry_id]}) |")
+        link = links[entry_id]
+        rows.append(f"| {_code(entry_id, in_table=True)} | {_text(entry.summary)} | [{_text(link)}]({link}) |")
     return "\n".join(rows)
 
 
@@ -41,11 +57,11 @@ def render_check(
     if result.ok:
         count = len(result.entries)
         title = f"{count} context{'s' if count != 1 else ''} ready"
-        summary = f"`context.json` is valid. Visitor links for `{branch}`:\n\n{_entries_table(result, links)}"
+        summary = f"`context.json` is valid. Visitor links for {_code(branch)}:\n\n{_entries_table(result, links)}"
         return "success", CheckOutput(title=title, summary=summary)
     count = len(result.issues)
     title = f"context.json has {count} error{'s' if count != 1 else ''}"
-    lines = [f"- `{issue.path}`: {_cell(_located(issue))}" for issue in result.issues]
+    lines = [f"- {_code(issue.path)}: {_text(_located(issue))}" for issue in result.issues]
     summary = "Fix these problems in `context.json`:\n\n" + "\n".join(lines)
     if result.entries:
         summary += "\n\nThese entries are valid and keep working:\n\n" + _entries_table(result, links)

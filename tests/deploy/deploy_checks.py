@@ -35,9 +35,13 @@ CONTRACT_ENV_VARS = frozenset(
     }
 )
 
+# Settings beyond the contract that the deploy files set (README, "Optional tuning").
+DEPLOY_ENV_VARS = frozenset({"METRICS_TOKEN", "SNAPSHOT_CACHE_DIR", "SNAPSHOT_CACHE_MAX_BYTES"})
+
 # Values that must never be written into a deploy file in clear (connection strings may carry passwords).
 SECRET_ENV_VARS = frozenset(
     {
+        "METRICS_TOKEN",
         "DATABASE_URL",
         "REDIS_URL",
         "SECRET_KEY",

@@ -15,6 +15,7 @@ import yaml
 from deploy_checks import (
     CONTRACT_ENV_VARS,
     DEPLOY_DIR,
+    DEPLOY_ENV_VARS,
     REPO_ROOT,
     SECRET_ENV_VARS,
     MissingVariable,
@@ -28,6 +29,7 @@ COMPOSE_FILE = DEPLOY_DIR / "compose.yaml"
 APP_SERVICES = ("migrate", "web", "worker")
 # Variables the compose file itself may read besides the contract (they never reach the app's env).
 COMPOSE_KNOBS = frozenset({"POSTGRES_PASSWORD", "CONTEXTJSON_IMAGE"})
+APP_ENV_VARS = CONTRACT_ENV_VARS | DEPLOY_ENV_VARS
 REQUIRED_VARS = frozenset({"SECRET_KEY", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_WEBHOOK_SECRET"})
 MINIMAL_ENV = {name: f"value-of-{name.lower()}" for name in REQUIRED_VARS}
 
@@ -92,7 +94,7 @@ def test_contract_list_is_what_the_settings_read() -> None:
     from app.settings import Settings
 
     fields = {name.upper() for name in Settings.model_fields}
-    assert fields >= CONTRACT_ENV_VARS, CONTRACT_ENV_VARS - fields
+    assert fields >= APP_ENV_VARS, APP_ENV_VARS - fields
 
 
 def test_has_exactly_the_five_services(services: dict) -> None:
@@ -194,12 +196,12 @@ def test_non_web_roles_drop_the_images_web_healthcheck(services: dict, runtime_s
 
 
 def test_app_environment_is_exactly_the_contract(services: dict) -> None:
-    assert set(services["web"]["environment"]) == CONTRACT_ENV_VARS
+    assert set(services["web"]["environment"]) == APP_ENV_VARS
 
 
 def test_only_contract_variables_and_known_knobs_are_interpolated(compose: dict) -> None:
     names = {name for text in walk_strings(compose) for name, _, _ in interpolations(text)}
-    assert names <= CONTRACT_ENV_VARS | COMPOSE_KNOBS, names - CONTRACT_ENV_VARS - COMPOSE_KNOBS
+    assert names <= APP_ENV_VARS | COMPOSE_KNOBS, names - APP_ENV_VARS - COMPOSE_KNOBS
 
 
 def test_secrets_are_required_or_passed_through_never_written(services: dict) -> None:
@@ -260,6 +262,56 @@ def test_the_app_accepts_the_resolved_environment(services: dict, settings_from_
     assert settings.free_credit_usd == 5
     assert settings.secret_key == MINIMAL_ENV["SECRET_KEY"]
     assert Path(env["MODELS_FILE"]).name == "models.toml"
+
+
+def _runs_jobs(service: dict) -> bool:
+    """`worker` runs jobs; `serve` does too when REDIS_URL is empty."""
+    command = service["command"][0]
+    return command == "worker" or (command == "serve" and not _resolved_env(service, MINIMAL_ENV)["REDIS_URL"])
+
+
+def _mount_points(compose: dict, service: dict) -> dict[str, str]:
+    """Container path -> named volume (or "tmpfs") of every writable mount of a service."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        source, target, *mode = volume.split(":")
+        assert source in compose.get("volumes", {}), f"{source} is not a declared named volume"
+        if "ro" not in mode:
+            mounts[target] = source
+    mounts.update({path.split(":")[0]: "tmpfs" for path in service.get("tmpfs", [])})
+    return mounts
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_generations_write_their_archives_to_a_volume(compose: dict, services: dict, name: str) -> None:
+    service = services[name]
+    if not _runs_jobs(service):
+        return
+    snapshot_dir = _resolved_env(service, MINIMAL_ENV)["SNAPSHOT_CACHE_DIR"]
+    assert snapshot_dir.startswith("/"), "a relative SNAPSHOT_CACHE_DIR lands under /app, which is read-only"
+    mounts = _mount_points(compose, service)
+    assert mounts.get(snapshot_dir) not in (None, "tmpfs"), f"{name}: no volume at {snapshot_dir}"
+
+
+def test_only_the_worker_runs_jobs(services: dict) -> None:
+    assert [name for name in APP_SERVICES if _runs_jobs(services[name])] == ["worker"]
+
+
+def test_the_snapshot_volume_is_the_directory_the_image_prepares(services: dict, runtime_stage: Stage) -> None:
+    # A new named volume starts with the ownership of the image directory it is mounted over.
+    env = _resolved_env(services["worker"], MINIMAL_ENV)
+    assert env["SNAPSHOT_CACHE_DIR"] == runtime_stage.env()["SNAPSHOT_CACHE_DIR"]
+    assert int(env["SNAPSHOT_CACHE_MAX_BYTES"]) > 0
+
+
+def test_the_worker_is_health_checked_by_its_own_probe(services: dict) -> None:
+    check = services["worker"]["healthcheck"]
+    assert not check.get("disable")
+    assert check["test"] == ["CMD", "contextjson", "worker", "--check"]
+
+
+def test_metrics_token_is_passed_through_only(services: dict) -> None:
+    assert services["web"]["environment"]["METRICS_TOKEN"] is None
 
 
 def test_interpolation_helper_follows_compose_rules() -> None:

@@ -140,3 +140,14 @@ def test_parser_sees_a_broken_dockerfile() -> None:
     assert dockerignore_excludes(["*.db", "!keep.db"], "x.db")
     assert not dockerignore_excludes(["*.db", "!keep.db"], "keep.db")
     assert not dockerignore_excludes(["*.db"], "app/x.db"), "a bare * must not cross directories"
+
+
+def test_snapshot_cache_is_a_directory_the_image_user_owns(runtime_stage: Stage, image_uid: int) -> None:
+    """Generations download archives to SNAPSHOT_CACHE_DIR; a relative default would land under /app, which
+    user 10001 cannot write (and which is read-only in compose and Kubernetes)."""
+    path = runtime_stage.env().get("SNAPSHOT_CACHE_DIR", "")
+    assert path.startswith("/data/"), f"SNAPSHOT_CACHE_DIR={path!r} is not under the writable /data"
+    runs = " && ".join(ins.args for ins in runtime_stage.all("RUN"))
+    assert re.search(rf"mkdir -p [^&;]*{re.escape(path)}(\s|$)", runs), f"{path} is not created"
+    chowned = re.search(rf"chown {image_uid}:\d+ ([^&;]*)", runs)
+    assert chowned and path in chowned[1].split(), f"{path} is not owned by {image_uid}"

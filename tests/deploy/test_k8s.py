@@ -8,7 +8,7 @@ import re
 import kubernetes_validate
 import pytest
 import yaml
-from deploy_checks import CONTRACT_ENV_VARS, DEPLOY_DIR, SECRET_ENV_VARS, Stage
+from deploy_checks import CONTRACT_ENV_VARS, DEPLOY_DIR, DEPLOY_ENV_VARS, SECRET_ENV_VARS, Stage
 
 K8S_DIR = DEPLOY_DIR / "k8s"
 # Oldest release we promise to run on (autoscaling/v2 and policy/v1 are GA there) and the newest known.
@@ -16,8 +16,9 @@ K8S_VERSIONS = ("1.28", kubernetes_validate.latest_version())
 ARGS = {
     "web": ["serve", "--host", "0.0.0.0", "--port", "8000"],
     "worker": ["worker"],
-    "migrate": ["migrate"],
 }
+MIGRATE_ARGS = ["migrate"]
+WORKER_PROBE = ["contextjson", "worker", "--check"]
 
 
 def _load(path) -> list[dict]:
@@ -46,12 +47,8 @@ def kustomization() -> dict:
 
 @pytest.fixture(scope="module")
 def workloads() -> dict[str, dict]:
-    """component -> the Deployment or Job running it."""
-    return {
-        "web": _only("Deployment", "web"),
-        "worker": _only("Deployment", "worker"),
-        "migrate": _only("Job", "migrate"),
-    }
+    """component -> the Deployment running it."""
+    return {"web": _only("Deployment", "web"), "worker": _only("Deployment", "worker")}
 
 
 def _pod(workload: dict) -> dict:
@@ -62,6 +59,27 @@ def _container(workload: dict) -> dict:
     containers = _pod(workload)["spec"]["containers"]
     assert len(containers) == 1
     return containers[0]
+
+
+def _init_container(workload: dict) -> dict:
+    (init,) = _pod(workload)["spec"].get("initContainers", [])
+    return init
+
+
+def _all_containers(workloads: dict) -> list[tuple[str, dict, dict]]:
+    """(label, container, its workload) for every container and init container."""
+    found = []
+    for component, workload in workloads.items():
+        found.append((component, _container(workload), workload))
+        found += [(f"{component}/{c['name']}", c, workload) for c in _pod(workload)["spec"].get("initContainers", [])]
+    return found
+
+
+def _quantity_bytes(value: str) -> int:
+    """A Kubernetes quantity such as 1152Mi or 2G in bytes."""
+    units = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+    number, unit = re.fullmatch(r"(\d+)([A-Za-z]*)", value).groups()  # type: ignore[union-attr]
+    return int(number) * units.get(unit, 1)
 
 
 def _resolve_port(container: dict, port: int | str) -> int:
@@ -121,9 +139,14 @@ def test_names_are_unique_per_kind() -> None:
 
 def test_expected_objects_exist() -> None:
     kinds = sorted(doc["kind"] for _, doc in DOCS)
-    for kind in ("ConfigMap", "Secret", "Service", "HorizontalPodAutoscaler", "Job"):
+    for kind in ("ConfigMap", "Secret", "Service", "HorizontalPodAutoscaler"):
         assert kind in kinds
     assert kinds.count("Deployment") == 2
+
+
+def test_nothing_blocks_a_second_apply() -> None:
+    """A Job's pod template is immutable: re-applying a changed one fails, so migrations run elsewhere."""
+    assert not [doc for _, doc in DOCS if doc["kind"] in ("Job", "CronJob")]
 
 
 def test_containers_run_the_cli_subcommands(workloads: dict) -> None:
@@ -133,7 +156,20 @@ def test_containers_run_the_cli_subcommands(workloads: dict) -> None:
         assert container["args"] == ARGS[component], component
         assert "command" not in container, f"{component} overrides the image's contextjson entrypoint"
         images.add(container["image"])
+    for label, container, _ in _all_containers(workloads):
+        images.add(container["image"])
+        assert "command" not in container, label
     assert len(images) == 1, f"web, worker and migrate must run one image: {images}"
+
+
+@pytest.mark.parametrize("component", ["web", "worker"])
+def test_pods_migrate_before_they_start(workloads: dict, component: str) -> None:
+    """Web starting next to an unmigrated database would only crash until someone migrates it."""
+    workload = workloads[component]
+    init, main = _init_container(workload), _container(workload)
+    assert init["args"] == MIGRATE_ARGS
+    assert init["envFrom"] == main["envFrom"], "migrate must reach the same database"
+    assert init.get("restartPolicy") is None, "a sidecar (restartPolicy: Always) would not finish before start"
 
 
 def test_kustomization_sets_the_image_the_workloads_use(workloads: dict, kustomization: dict) -> None:
@@ -158,8 +194,7 @@ def test_service_sends_port_80_to_web_pods_on_8000(workloads: dict) -> None:
     service = _only("Service")
     selector = service["spec"]["selector"]
     assert selector and _matches(selector, _pod(workloads["web"])["metadata"]["labels"])
-    for other in ("worker", "migrate"):
-        assert not _matches(selector, _pod(workloads[other])["metadata"]["labels"]), other
+    assert not _matches(selector, _pod(workloads["worker"])["metadata"]["labels"])
     (port,) = service["spec"]["ports"]
     assert port["port"] == 80
     assert _resolve_port(_container(workloads["web"]), port.get("targetPort", 80)) == 8000
@@ -193,21 +228,32 @@ def test_disruption_budget_covers_web(workloads: dict) -> None:
             assert budget < workloads["web"]["spec"]["replicas"], "a drain could never evict a web pod"
 
 
-def test_web_probes_ask_healthz_on_the_serving_port(workloads: dict) -> None:
+def test_web_probes_liveness_without_the_database_and_readiness_with_it(workloads: dict) -> None:
+    """A database outage must take web pods out of the Service (readiness), not restart all of them."""
     container = _container(workloads["web"])
-    for probe in ("readinessProbe", "livenessProbe"):
-        http = container[probe]["httpGet"]
-        assert http["path"] == "/healthz", probe
-        assert _resolve_port(container, http["port"]) == 8000, probe
-    if "startupProbe" in container:
-        assert container["startupProbe"]["httpGet"]["path"] == "/healthz"
+    paths = {
+        probe: container[probe]["httpGet"]["path"] for probe in ("startupProbe", "livenessProbe", "readinessProbe")
+    }
+    assert paths == {"startupProbe": "/livez", "livenessProbe": "/livez", "readinessProbe": "/healthz"}
+    for probe in paths:
+        assert _resolve_port(container, container[probe]["httpGet"]["port"]) == 8000, probe
+
+
+def test_workers_have_a_liveness_probe(workloads: dict) -> None:
+    container = _container(workloads["worker"])
+    for probe in ("livenessProbe", "startupProbe"):
+        assert container[probe]["exec"]["command"] == WORKER_PROBE, probe
+        # The probe starts a Python process: give it time, and the worker refreshes its key every 30 s.
+        assert container[probe]["timeoutSeconds"] >= 5, probe
+    liveness = container["livenessProbe"]
+    assert liveness["periodSeconds"] * liveness["failureThreshold"] > 60, "one missed refresh must not kill it"
 
 
 def test_every_container_has_resources(workloads: dict) -> None:
-    for component, workload in workloads.items():
-        resources = _container(workload)["resources"]
-        assert resources["requests"]["cpu"] and resources["requests"]["memory"], component
-        assert resources["limits"]["memory"], component
+    for label, container, _ in _all_containers(workloads):
+        resources = container["resources"]
+        assert resources["requests"]["cpu"] and resources["requests"]["memory"], label
+        assert resources["limits"]["memory"], label
 
 
 def test_pods_run_as_the_images_non_root_user(workloads: dict, image_uid: int) -> None:
@@ -215,36 +261,48 @@ def test_pods_run_as_the_images_non_root_user(workloads: dict, image_uid: int) -
         pod_security = _pod(workload)["spec"]["securityContext"]
         assert pod_security["runAsNonRoot"] is True, component
         assert pod_security.get("runAsUser", image_uid) == image_uid, component
-        container_security = _container(workload).get("securityContext", {})
-        assert container_security.get("allowPrivilegeEscalation") is False, component
+    for label, container, _ in _all_containers(workloads):
+        assert container.get("securityContext", {}).get("allowPrivilegeEscalation") is False, label
 
 
 def test_mounted_volumes_exist_and_a_read_only_root_has_a_writable_tmp(workloads: dict) -> None:
-    for component, workload in workloads.items():
-        container = _container(workload)
+    for label, container, workload in _all_containers(workloads):
         volumes = {v["name"] for v in _pod(workload)["spec"].get("volumes", [])}
         mounts = {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
-        assert set(mounts.values()) <= volumes, component
+        assert set(mounts.values()) <= volumes, label
         if container.get("securityContext", {}).get("readOnlyRootFilesystem"):
-            assert "/tmp" in mounts, f"{component}: read-only root without a writable /tmp"
+            assert "/tmp" in mounts, f"{label}: read-only root without a writable /tmp"
 
 
-def test_migrate_job_does_not_restart_forever() -> None:
-    job = _only("Job")
-    assert _pod(job)["spec"]["restartPolicy"] in ("Never", "OnFailure")
-    assert job["spec"].get("backoffLimit", 6) <= 6
+def test_workers_keep_archives_on_a_bounded_volume(workloads: dict) -> None:
+    """Generations (workers, as REDIS_URL is set) download to SNAPSHOT_CACHE_DIR under a read-only root."""
+    config = _only("ConfigMap")["data"]
+    assert "REDIS_URL" in _only("Secret")["stringData"], "without Redis, web pods would run jobs too"
+    worker = workloads["worker"]
+    mounts = {m["mountPath"]: m["name"] for m in _container(worker).get("volumeMounts", [])}
+    volume_name = mounts.get(config["SNAPSHOT_CACHE_DIR"])
+    assert volume_name, f"nothing writable is mounted at {config['SNAPSHOT_CACHE_DIR']}"
+    (volume,) = [v for v in _pod(worker)["spec"]["volumes"] if v["name"] == volume_name]
+    size_limit = _quantity_bytes(volume["emptyDir"]["sizeLimit"])
+    cache_cap = int(config["SNAPSHOT_CACHE_MAX_BYTES"])
+    # Over its sizeLimit a pod is evicted: the cap must fit, and the volume should not be much larger.
+    assert cache_cap < size_limit <= cache_cap * 1.25, (cache_cap, size_limit)
+
+
+def test_quantities_are_read_right() -> None:
+    assert _quantity_bytes("1152Mi") == 1152 * 2**20 and _quantity_bytes("2Gi") == 2 * 2**30
+    assert _quantity_bytes("500M") == 500 * 10**6 and _quantity_bytes("4096") == 4096
 
 
 def test_env_comes_from_the_configmap_and_the_secret(workloads: dict) -> None:
     configmap, secret = _only("ConfigMap"), _only("Secret")
-    for component, workload in workloads.items():
-        container = _container(workload)
+    for label, container, _ in _all_containers(workloads):
         refs = {(k, v["name"]) for source in container["envFrom"] for k, v in source.items()}
         assert refs == {
             ("configMapRef", configmap["metadata"]["name"]),
             ("secretRef", secret["metadata"]["name"]),
-        }, component
-        assert "env" not in container, f"{component}: set configuration in the ConfigMap or Secret"
+        }, label
+        assert "env" not in container, f"{label}: set configuration in the ConfigMap or Secret"
 
 
 def test_configmap_and_secret_together_are_the_contract() -> None:
@@ -252,8 +310,9 @@ def test_configmap_and_secret_together_are_the_contract() -> None:
     secret_doc = _only("Secret")
     assert "data" not in secret_doc, "use stringData placeholders, not base64"
     secret = set(secret_doc["stringData"])
+    expected = CONTRACT_ENV_VARS | DEPLOY_ENV_VARS
     assert not config & secret, config & secret
-    assert config | secret == CONTRACT_ENV_VARS, CONTRACT_ENV_VARS ^ (config | secret)
+    assert config | secret == expected, expected ^ (config | secret)
     assert secret >= SECRET_ENV_VARS, f"secrets in the ConfigMap: {SECRET_ENV_VARS - secret}"
 
 
@@ -272,3 +331,19 @@ def test_the_app_accepts_the_configured_environment(settings_from_env) -> None:
     assert settings.free_credit_usd == 5
     assert settings.github_private_key_pem().startswith("-----BEGIN")
     assert settings.public_url.startswith("https://")
+    assert str(settings.snapshot_cache_dir) == "/data/snapshots" and settings.snapshot_cache_max_bytes == 2**30
+    assert settings.metrics_token
+
+
+def test_the_optional_service_monitor_scrapes_web_with_the_token(workloads: dict) -> None:
+    (monitor,) = _load(K8S_DIR / "extras" / "servicemonitor.yaml")
+    service, secret = _only("Service"), _only("Secret")
+    assert monitor["kind"] == "ServiceMonitor"
+    assert _matches(monitor["spec"]["selector"]["matchLabels"], service["metadata"]["labels"])
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
+    assert endpoint["path"] == "/metrics"
+    credentials = endpoint["authorization"]["credentials"]
+    assert endpoint["authorization"]["type"] == "Bearer"
+    assert credentials["name"] == secret["metadata"]["name"] and credentials["key"] in secret["stringData"]
+    assert credentials["key"] == "METRICS_TOKEN"

@@ -28,6 +28,7 @@ def server(fake_github: Any, tmp_path: Path) -> Iterator[str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
         "REDIS_URL": "",
         "PUBLIC_URL": "https://cj.example",
+        "SECRET_KEY": "e2e-secret-key-not-the-development-default",
         "GITHUB_API_URL": fake_github.url,
         "GITHUB_APP_ID": str(fake_github.app_id),
         "GITHUB_APP_PRIVATE_KEY": fake_github.private_key_pem,
