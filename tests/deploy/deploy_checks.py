@@ -36,7 +36,7 @@ CONTRACT_ENV_VARS = frozenset(
 )
 
 # Settings beyond the contract that the deploy files set (README, "Optional tuning").
-DEPLOY_ENV_VARS = frozenset({"METRICS_TOKEN", "SNAPSHOT_CACHE_DIR", "SNAPSHOT_CACHE_MAX_BYTES"})
+DEPLOY_ENV_VARS = frozenset({"METRICS_TOKEN", "SNAPSHOT_CACHE_DIR", "SNAPSHOT_CACHE_MAX_BYTES", "TRUSTED_PROXIES"})
 
 # Values that must never be written into a deploy file in clear (connection strings may carry passwords).
 SECRET_ENV_VARS = frozenset(

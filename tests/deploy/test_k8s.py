@@ -347,3 +347,13 @@ def test_the_optional_service_monitor_scrapes_web_with_the_token(workloads: dict
     assert endpoint["authorization"]["type"] == "Bearer"
     assert credentials["name"] == secret["metadata"]["name"] and credentials["key"] in secret["stringData"]
     assert credentials["key"] == "METRICS_TOKEN"
+
+
+def test_trusted_proxies_name_networks_beyond_loopback() -> None:
+    """Behind the ingress every request comes from the controller's pods: they must be trusted, or all
+    visitors share one rate limit; and each entry must be something the proxy-header middleware reads."""
+    import ipaddress
+
+    entries = [e.strip() for e in _only("ConfigMap")["data"]["TRUSTED_PROXIES"].split(",")]
+    networks = [ipaddress.ip_network(entry) for entry in entries]
+    assert any(not net.is_loopback and net.is_private for net in networks), networks
