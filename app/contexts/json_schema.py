@@ -19,6 +19,7 @@ from litestar.di import NamedDependency
 from litestar.response import Response
 
 from app.contexts.validation import ID_PATTERN, MAX_INT, MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS
+from app.repo_context.globs import MAX_PATTERN_CHARS
 from app.runtime import Runtime
 
 SCHEMA_PATH = "/schema/context.json"
@@ -28,6 +29,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _END = r"(?![\s\S])"
 # Relative to the repository root: not absolute, no ".." segment, no control characters.
 _RELATIVE = r"(?![/\\]|[A-Za-z]:)(?![\s\S]*(?:^|[/\\])\.\.(?:[/\\]|" + _END + r"))[^\x00-\x1f]*" + _END
+# A glob segment may not end in an unpaired backslash (it would escape nothing): no odd run of
+# backslashes right before a "/" or before the end of the trimmed pattern.
+_NO_LONE_BACKSLASH = r"(?![\s\S]*?(?:^|[^\\])(?:\\\\)*\\(?:/|\s*" + _END + r"))"
 # Python's str.strip() and a Python regex's \s agree on what whitespace is.
 _TRIMMED_LENGTH = rf"^\s*\S(?:[\s\S]{{0,{MAX_SUMMARY_CHARS - 2}}}\S)?\s*{_END}"
 
@@ -97,7 +101,11 @@ def context_schema(models: Collection[str] | None = None, schema_id: str | None 
         "$defs": {
             "entry": _entry(models),
             "relativePath": {"type": "string", "pattern": "^" + _RELATIVE},
-            "pattern": {"type": "string", "pattern": r"^(?=[\s\S]*\S)" + _RELATIVE},
+            "pattern": {
+                "type": "string",
+                "maxLength": MAX_PATTERN_CHARS,
+                "pattern": r"^(?=[\s\S]*\S)" + _NO_LONE_BACKSLASH + _RELATIVE,
+            },
         },
     }
     if schema_id:

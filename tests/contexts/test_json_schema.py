@@ -136,6 +136,7 @@ _PATTERN = st.one_of(
     st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join),
     st.lists(_SEGMENT, min_size=1, max_size=4).map("\\".join),
     _TEXT,
+    st.sampled_from(["a" * 512, "a" * 513, "a\\", "a\\\\", "a\\/b", "a\\ ", "a\\ /b"]),
 )
 _SIZE = st.one_of(st.integers(-1, 3), st.sampled_from([2**31 - 1, 2**31]), _ANY)
 _SUMMARY = st.one_of(

@@ -22,6 +22,7 @@ from redis import Redis as SyncRedis
 
 from app.app import create_app
 from app.settings import Settings
+from jobs.health import worker_health_key
 from tests.conftest import Service
 from tests.links.helpers import install_repo
 from tests.support.payloads import installation_payload, push_payload
@@ -29,7 +30,7 @@ from tests.support.process import RedisServer, redis_server, worker_process
 from tests.webhooks.helpers import VALID_CONTEXT, deliveries
 
 INSTALLATION_ID = 4242
-HEALTH_KEY = "arq:queue:health-check"  # written by a worker once it polls Redis
+HEALTH_KEY = worker_health_key()  # written by a worker (on this host) once it polls Redis
 
 # The worker re-queues stored, unfinished work every second once it is a second old (production: 15 s / 20 s).
 FAST_REQUEUE = {"requeue_interval_seconds": 1, "requeue_after_seconds": 1.0}
