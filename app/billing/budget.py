@@ -127,16 +127,20 @@ async def lock_for_money(session: AsyncSession, result_id: str, *, repository: b
     return Locked(result, account, repo) if result is not None else None
 
 
+async def _over_repo_cap(session: AsyncSession, repo: Repository | None, amount_micros: int) -> bool:
+    if repo is None or repo.monthly_cap_micros is None:
+        return False
+    return await repo_month_spend_micros(session, repo.id) + amount_micros > repo.monthly_cap_micros
+
+
 async def reserve(session: AsyncSession, locked: Locked, amount_micros: int) -> Refusal | None:
     """Reserve for a result locked with its repository; returns None on success, else why it was refused."""
     result = locked.result
     if result.reserved_micros > 0:
         return None  # a re-run of the same job keeps its reservation
     assert result.account_id is not None
-    repo = locked.repository
-    if repo is not None and repo.monthly_cap_micros is not None:
-        if await repo_month_spend_micros(session, repo.id) + amount_micros > repo.monthly_cap_micros:
-            return Refusal.REPO_CAP
+    if await _over_repo_cap(session, locked.repository, amount_micros):
+        return Refusal.REPO_CAP
     stmt = (
         update(Account)
         .where(col(Account.id) == result.account_id)

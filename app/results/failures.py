@@ -66,8 +66,7 @@ def too_many_attempts(attempts: int) -> GenerationFailed:
     """Generation started too often without finishing (each start crashed or froze its process)."""
     return GenerationFailed(
         "too_many_attempts",
-        f"This answer could not be produced: its generation was interrupted {attempts} times "
-        "and is not tried again.",
+        f"This answer could not be produced: generating it was interrupted {attempts} times, so it is not tried again.",
     )
 
 

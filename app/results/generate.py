@@ -115,6 +115,7 @@ async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
             return True
         same = await results_sql.done_result_with_cache_key(session, plan.cache_key, exclude=result.id)
         if same is not None:
+            await budget.release(session, locked.result)  # a re-run may hold a reservation from before a crash
             _copy_answer(locked.result, same)
             return _Reused(same.text, same.html, same.id)
         refused = await budget.reserve(session, locked, worst)
