@@ -12,6 +12,7 @@ import contextlib
 import json
 import logging
 import random
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,15 +100,20 @@ async def _visitor(service: Service, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://contextjson.test")
 
 
-async def _calibrate(service: Service) -> int:
-    """The worst-case reservation of one generation, from a real one."""
+async def _stored_results(service: Service) -> list[Result]:
+    async with service.runtime.sessions() as session:
+        return list((await session.execute(select(Result))).scalars())
+
+
+async def _calibrate(service: Service) -> tuple[int, int]:
+    """The worst-case reservation and the actual charge of one generation, from a real one."""
     resp = await service.client.get("/acme/widgets/context/warm")
     assert resp.status_code == 303
     await service.drain_jobs()
-    async with service.runtime.sessions() as session:
-        warm = (await session.execute(select(Result))).scalar_one()
+    [warm] = await _stored_results(service)
     assert warm.status == "done" and warm.cost_micros > 0
-    return budget.cost_micros(service.runtime.catalog.get(warm.model), warm.prompt_tokens or 0, MAX_TOKENS)
+    worst = budget.cost_micros(service.runtime.catalog.get(warm.model), warm.prompt_tokens or 0, MAX_TOKENS)
+    return worst, warm.cost_micros
 
 
 async def _set_budget(service: Service, capped_id: int, *, balance: int, cap: int) -> int:
@@ -128,8 +134,8 @@ async def _set_budget(service: Service, capped_id: int, *, balance: int, cap: in
         return account.id
 
 
-async def _click(client: httpx.AsyncClient, path: str) -> httpx.Response:
-    await asyncio.sleep(random.uniform(0, 0.4))  # spread the clicks over the generations already running
+async def _click(client: httpx.AsyncClient, path: str, spread: float = 0.4) -> httpx.Response:
+    await asyncio.sleep(random.uniform(0, spread))  # spread the clicks over the generations already running
     return await client.get(path)
 
 
@@ -137,23 +143,26 @@ async def test_concurrent_generations_refusals_and_settlements_on_one_account(
     stress: tuple[Service, Any], fake_llm: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     service, capped = stress
-    worst = await _calibrate(service)
-    # Four worst cases in flight at most, and too little for every click; the capped repo fits about two.
-    account_id = await _set_budget(service, capped.id, balance=4 * worst, cap=worst + worst // 2)
+    worst, actual = await _calibrate(service)
+    # Room for a few answers only, so many clicks are refused for budget; the capped repository's cap is
+    # below one worst case, so each of its generations is refused for the cap (checked before the budget).
+    balance = worst + 6 * actual + actual // 2
+    account_id = await _set_budget(service, capped.id, balance=balance, cap=worst // 2)
     fake_llm.models = {"gpt-4.1", "gpt-4.1-mini"}  # the x* entries' model is refused upstream (HTTP 404)
     fake_llm.first_token_delay, fake_llm.token_delay = 0.01, 0.003
     fake_llm.cut_stream_next(after_chunks=3, times=2)  # two streams break and are retried, charged once
     caplog.set_level(logging.WARNING)
 
-    watch = Watch(lowest_balance=4 * worst, lowest_available=4 * worst)
+    watch = Watch(lowest_balance=balance, lowest_available=balance)
     watcher = asyncio.create_task(_watch(service, account_id, watch))
-    widget_paths = [f"/acme/widgets/context/w{i:02d}" for i in range(22)] + ["/acme/widgets/context/x0"]
-    widget_paths += ["/acme/widgets/context/x1"]
-    capped_paths = [f"/acme/capped/context/c{i:02d}" for i in range(8)]
+    widget_paths = [f"/acme/widgets/context/w{i:02d}" for i in range(22)]
     async with contextlib.AsyncExitStack() as stack:
-        alice = await stack.enter_async_context(await _visitor(service, "198.51.100.1"))
-        bob = await stack.enter_async_context(await _visitor(service, "198.51.100.2"))
-        clicks = [_click(alice, path) for path in widget_paths] + [_click(bob, path) for path in capped_paths]
+        alice, bob, carol = [
+            await stack.enter_async_context(await _visitor(service, f"198.51.100.{n}")) for n in (1, 2, 3)
+        ]
+        clicks = [_click(alice, path) for path in widget_paths]
+        clicks += [_click(bob, f"/acme/capped/context/c{i:02d}") for i in range(8)]
+        clicks += [_click(carol, f"/acme/widgets/context/x{i}", spread=0) for i in range(2)]  # first, budget intact
         responses = await asyncio.gather(*clicks)
         await service.drain_jobs()
     watch.stop.set()
@@ -163,7 +172,7 @@ async def test_concurrent_generations_refusals_and_settlements_on_one_account(
     rate_limited = [
         r for r in responses if r.status_code == 429 or "older=rate_limited" in r.headers.get("location", "")
     ]
-    assert len(rate_limited) == len(widget_paths) - PER_CLIENT_LIMIT
+    assert 1 <= len(rate_limited) <= len(widget_paths) - PER_CLIENT_LIMIT  # results inserted, then deleted
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []  # no job died (a lost deadlock used to kill the reservation and leave the result pending)
     if service.runtime.settings.database_url.startswith("postgresql"):
@@ -185,7 +194,8 @@ async def test_concurrent_generations_refusals_and_settlements_on_one_account(
     assert -debits == sum(r.cost_micros for r in results)  # each answer charged once, exactly what it shows
     assert watch.samples > 0 and watch.lowest_balance >= 0 and watch.lowest_available >= 0
 
-    codes = [r.error_code for r in results if r.status == "failed"]
+    codes = Counter(r.error_code for r in results if r.status == "failed")
     done = [r for r in results if r.status == "done" and r.cached_from is None]
-    assert len(done) >= 4 and "budget_exhausted" in codes and "repo_cap" in codes and "upstream_status" in codes, codes
+    assert len(done) >= 2 and codes["budget_exhausted"] >= 1 and codes["upstream_status"] == 2, codes
+    assert codes["repo_cap"] == 8, codes
     assert all(r.cost_micros > 0 and r.html for r in done)
