@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
-import anyio
 from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -14,13 +13,13 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 from app.db.models import Repository, Result
 from app.errors import NotFound
 from app.results import repository as results_sql
+from app.results.failures import public_error
 from app.results.ids import is_result_id
-from app.results.render import render_markdown
+from app.results.render import render_answer
 from app.results.views import meta_html, result_json, result_page
 from app.runtime import Runtime
 
 _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
-_BIG_RENDER = 20_000  # characters above which Markdown is rendered off the event loop
 
 
 async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | None, str | None]:
@@ -55,13 +54,7 @@ async def result_view(
         return Response(result.text, media_type=_TEXT_TYPES[suffix], headers=headers)
     if suffix:
         raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
-    answer_html = None
-    if result.status == "done":
-        answer_html = (
-            await anyio.to_thread.run_sync(render_markdown, result.text)  # long answers: keep the loop free
-            if len(result.text) > _BIG_RENDER
-            else render_markdown(result.text)
-        )
+    answer_html = await _answer_html(runtime, result) if result.status == "done" else None
     page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
     return Response(page, media_type="text/html", headers=headers)
 
@@ -102,14 +95,27 @@ async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) ->
     """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
     result, repo, _ = await _load(runtime, result_id)
     if result.status == "failed":
-        yield ServerSentEventMessage(event="error", data=json.dumps({"message": result.error or "failed"}))
+        yield ServerSentEventMessage(
+            event="error", data=json.dumps({"message": public_error(result.error_code, result.error)})
+        )
         return
     if not streamed:
         yield ServerSentEventMessage(event="delta", data=json.dumps(result.text))
-    html = await anyio.to_thread.run_sync(render_markdown, result.text)
+    html = await _answer_html(runtime, result)
     usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}
     body = {"html": html, "meta": meta_html(result, repo), "usage": usage, "status": result.status}
     yield ServerSentEventMessage(event="done", data=json.dumps(body))
+
+
+async def _answer_html(runtime: Runtime, result: Result) -> str:
+    """The answer's HTML as stored when it finished; rendered (off the event loop) and stored once for older rows."""
+    if result.html is not None:
+        return result.html
+    html = await render_answer(result.text)
+    async with runtime.sessions() as session:
+        await results_sql.store_html(session, result.id, html)
+        await session.commit()
+    return html
 
 
 ROUTES = [result_view, result_stream]

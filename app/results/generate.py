@@ -1,51 +1,63 @@
 """The generation job's service: plan, reuse or reserve, stream upstream to watchers, settle.
 
 Each phase uses its own short transaction, so no database transaction is open while GitHub or the LLM
-is called. Running it again for the same result is safe: finished results are left alone, a reservation
-is kept rather than taken twice, and the charge is keyed by the result id.
+is called. The phases that move money lock their rows in the order documented in `app.billing.budget` and
+run through `in_transaction`, which re-runs one that loses a deadlock. Running the job again for the same
+result is safe: finished results are left alone, a reservation is kept rather than taken twice, and the
+charge is keyed by the result id. Each run counts as an attempt; after MAX_ATTEMPTS the result fails
+instead of being generated again, so an input that crashes or freezes its process cannot loop forever.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.billing import budget
 from app.contexts.validation import ContextEntry
-from app.db.models import Account, Repository, Result, utcnow
+from app.db.models import Repository, Result, utcnow
+from app.db.retry import in_transaction
 from app.llm import ChatRequest, Completion, UpstreamError
+from app.results import failures
 from app.results import repository as results_sql
+from app.results.failures import GenerationFailed
 from app.results.prompting import Plan, plan_generation
+from app.results.render import render_answer
 from app.results.snapshots import ensure_snapshot
 from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.generate")
 
 PARTIAL_SAVE_SECONDS = 1.0  # how often streamed text is written to the database for no-JS pages
+MAX_ATTEMPTS = 3  # generation starts of one result; one more start fails it instead
 
-
-class GenerationFailed(Exception):
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code, self.message = code, message
+__all__ = ["MAX_ATTEMPTS", "GenerationFailed", "generate_result"]
 
 
 async def generate_result(rt: Runtime, result_id: str) -> None:
     """Produce the answer of one pending result (job `results.generate`)."""
-    async with rt.sessions() as session:
-        result = await results_sql.get_result(session, result_id)
-        if result is None or result.status in ("done", "failed"):
-            return
+    result = await in_transaction(
+        rt.sessions, lambda session: results_sql.start_attempt(session, result_id), name="generate.start"
+    )
+    if result is None:
+        return
     try:
+        if result.attempts > MAX_ATTEMPTS:
+            raise failures.too_many_attempts(result.attempts - 1)
         plan = await _plan(rt, result)
-        if await _reuse_or_reserve(rt, result_id, plan):
+        if await _reuse_or_reserve(rt, result, plan):
             return
         completion = await _stream(rt, result, plan)
     except GenerationFailed as exc:
         await _fail(rt, result_id, exc.code, exc.message)
         return
     except UpstreamError as exc:
-        await _fail(rt, result_id, "upstream", f"The model API failed: {exc.message}")
+        log.warning("generate.upstream_failed result=%s status=%s detail=%s", result_id, exc.status, exc.message)
+        failed = failures.upstream_failed(exc)
+        await _fail(rt, result_id, failed.code, failed.message)
         return
     await _finish(rt, result_id, completion, plan)
 
@@ -81,47 +93,64 @@ async def _plan(rt: Runtime, result: Result) -> Plan:
         raise
     except Exception as exc:  # any failure to build the context is shown on the page, never a crash
         log.exception("generate.context_failed result=%s", result.id)
-        raise GenerationFailed("context", f"Could not build the repository context: {exc}") from exc
+        raise failures.context_failed(exc) from exc
 
 
-async def _reuse_or_reserve(rt: Runtime, result_id: str, plan: Plan) -> bool:
-    """True when an identical finished answer was reused (no charge); else reserve the worst-case cost."""
-    async with rt.sessions() as session:
-        result = await session.get_one(Result, result_id, with_for_update=True)
-        if result.status in ("done", "failed"):
+@dataclass(frozen=True)
+class _Reused:
+    """An identical finished answer was copied into the result."""
+
+    text: str
+    html: str | None
+    source_id: str
+
+
+async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
+    """True when nothing is left to do (finished meanwhile, or an identical answer reused for free)."""
+    worst = budget.cost_micros(rt.catalog.get(result.model), plan.prompt_tokens, plan.max_tokens)
+
+    async def work(session: AsyncSession) -> _Reused | budget.Refusal | bool:
+        locked = await budget.lock_for_money(session, result.id, repository=True)
+        if locked is None or locked.result.status in ("done", "failed"):
             return True
-        same = await results_sql.done_result_with_cache_key(session, plan.cache_key, exclude=result_id)
+        same = await results_sql.done_result_with_cache_key(session, plan.cache_key, exclude=result.id)
         if same is not None:
-            _copy_answer(result, same)
-            await session.commit()
-            await rt.broker.publish(result_id, "delta", same.text)
-            await rt.broker.publish(result_id, "done")
-            log.info("generate.reused result=%s from=%s", result_id, same.id)
-            return True
-        price = rt.catalog.get(result.model)
-        worst = budget.cost_micros(price, plan.prompt_tokens, plan.max_tokens)
-        refused = await budget.reserve(session, result, worst)
+            await budget.release(session, locked.result)  # a re-run may hold a reservation from before a crash
+            _copy_answer(locked.result, same)
+            return _Reused(same.text, same.html, same.id)
+        refused = await budget.reserve(session, locked, worst)
         if refused is not None:
-            await session.rollback()
-            raise GenerationFailed(refused, _budget_message(refused))
-        result.cache_key, result.status, result.started_at = plan.cache_key, "streaming", utcnow()
-        result.prompt_tokens = plan.prompt_tokens
-        session.add(result)
-        await session.commit()
-    return False
+            return refused
+        mine = locked.result
+        mine.cache_key, mine.status, mine.started_at = plan.cache_key, "streaming", utcnow()
+        mine.prompt_tokens = plan.prompt_tokens
+        return False
+
+    outcome = await in_transaction(rt.sessions, work, name="generate.reserve")
+    if isinstance(outcome, budget.Refusal):
+        raise failures.refused(outcome)
+    if isinstance(outcome, _Reused):
+        if outcome.html is None:  # reused from a row finished before answers were stored rendered
+            await _store_html(rt, result.id, outcome.text)
+        await rt.broker.publish(result.id, "delta", outcome.text)
+        await rt.broker.publish(result.id, "done")
+        log.info("generate.reused result=%s from=%s", result.id, outcome.source_id)
+        return True
+    return outcome
 
 
 def _copy_answer(result: Result, same: Result) -> None:
-    result.text, result.cached_from, result.cost_micros = same.text, same.id, 0
+    result.text, result.html, result.cached_from, result.cost_micros = same.text, same.html, same.id, 0
     result.prompt_tokens, result.completion_tokens = same.prompt_tokens, same.completion_tokens
     result.cache_key, result.status, result.finished_at = same.cache_key, "done", utcnow()
     result.paid_by = same.paid_by
 
 
-def _budget_message(code: str) -> str:
-    if code == "repo_cap":
-        return "This repository has reached the monthly spending cap its owner set."
-    return "The owner's budget for new answers is used up."
+async def _store_html(rt: Runtime, result_id: str, text: str) -> None:
+    html = await render_answer(text)  # before the transaction: no locks held while rendering
+    await in_transaction(
+        rt.sessions, lambda session: results_sql.store_html(session, result_id, html), name="generate.html"
+    )
 
 
 async def _stream(rt: Runtime, result: Result, plan: Plan) -> Completion:
@@ -136,9 +165,12 @@ async def _stream(rt: Runtime, result: Result, plan: Plan) -> Completion:
         await rt.broker.publish(result.id, "delta", text)
         if time.monotonic() - last_save >= PARTIAL_SAVE_SECONDS:
             last_save = time.monotonic()
-            async with rt.sessions() as session:
-                await results_sql.save_partial_text(session, result.id, "".join(parts))
-                await session.commit()
+            so_far = "".join(parts)
+            await in_transaction(
+                rt.sessions,
+                lambda session: results_sql.save_partial_text(session, result.id, so_far),
+                name="generate.partial",
+            )
 
     async def on_reset() -> None:
         parts.clear()
@@ -148,38 +180,60 @@ async def _stream(rt: Runtime, result: Result, plan: Plan) -> Completion:
     return await rt.llm.stream_chat(request, on_delta, on_reset)
 
 
+@dataclass(frozen=True)
+class _Settled:
+    charged: int
+    prompt_tokens: int
+    completion_tokens: int
+
+
 async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Plan) -> None:
-    async with rt.sessions() as session:
-        result = await session.get_one(Result, result_id, with_for_update=True)
-        if result.status == "done":
-            return
-        price = rt.catalog.get(result.model)
-        usage = completion.usage
-        prompt_tokens = usage.prompt_tokens if usage else plan.prompt_tokens
-        completion_tokens = usage.completion_tokens if usage else plan.max_tokens
-        charged = await budget.settle(session, result, budget.cost_micros(price, prompt_tokens, completion_tokens))
-        account = await session.get(Account, result.account_id) if result.account_id else None
-        result.text, result.status, result.finished_at = completion.text, "done", utcnow()
+    """Charge the actual cost, store the answer and its HTML, and tell watchers it is done."""
+    html = await render_answer(completion.text)  # before the transaction: no locks held while rendering
+    usage = completion.usage
+    prompt_tokens = usage.prompt_tokens if usage else plan.prompt_tokens
+    completion_tokens = usage.completion_tokens if usage else plan.max_tokens
+
+    async def work(session: AsyncSession) -> _Settled | None:
+        locked = await budget.lock_for_money(session, result_id)
+        if locked is None or locked.result.status in ("done", "failed"):
+            return None
+        result = locked.result
+        actual = budget.cost_micros(rt.catalog.get(result.model), prompt_tokens, completion_tokens)
+        charged = await budget.settle(session, result, actual)
+        # Every field in one UPDATE (nothing flushes in between): see the lock order in app.billing.budget.
+        result.text, result.html, result.status, result.finished_at = completion.text, html, "done", utcnow()
         result.prompt_tokens, result.completion_tokens = prompt_tokens, completion_tokens
-        result.paid_by = account.login if account else None
-        session.add(result)
-        await session.commit()
+        result.paid_by = locked.account.login if locked.account else None
+        return _Settled(charged, prompt_tokens, completion_tokens)
+
+    settled = await in_transaction(rt.sessions, work, name="generate.finish")
+    if settled is None:
+        return
     await rt.broker.publish(result_id, "done")
     log.info(
-        "generate.done result=%s charged_micros=%d tokens=%d/%d", result_id, charged, prompt_tokens, completion_tokens
+        "generate.done result=%s charged_micros=%d tokens=%d/%d",
+        result_id,
+        settled.charged,
+        settled.prompt_tokens,
+        settled.completion_tokens,
     )
 
 
 async def _fail(rt: Runtime, result_id: str, code: str, message: str) -> None:
     """Mark the result failed, give back any reservation (nothing is charged) and tell watchers why."""
-    async with rt.sessions() as session:
-        result = await session.get_one(Result, result_id, with_for_update=True)
-        if result.status in ("done", "failed"):
-            return
+
+    async def work(session: AsyncSession) -> bool:
+        locked = await budget.lock_for_money(session, result_id)
+        if locked is None or locked.result.status in ("done", "failed"):
+            return False
+        result = locked.result
         await budget.release(session, result)
         result.status, result.error_code, result.error, result.finished_at = "failed", code, message, utcnow()
-        session.add(result)
-        await session.commit()
+        return True
+
+    if not await in_transaction(rt.sessions, work, name="generate.fail"):
+        return
     rt.link_cache.forget_result(result_id)
     await rt.broker.publish(result_id, "error", message)
     log.warning("generate.failed result=%s code=%s message=%s", result_id, code, message)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 import re
 
+import anyio
 import nh3
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-__all__ = ["render_markdown", "render_plain"]
+__all__ = ["render_answer", "render_markdown", "render_plain"]
 
 # Same string on every link so search engines give model output no weight and the target page gets no opener/referrer.
 LINK_REL = "nofollow noopener noreferrer"
@@ -170,6 +171,12 @@ _CLEANER = nh3.Cleaner(
 def render_markdown(text: str) -> str:
     """Safe HTML fragment for Markdown text; any prefix of a document (mid-stream) also renders balanced."""
     return _CLEANER.clean(_MD.render(text))
+
+
+async def render_answer(text: str) -> str:
+    """render_markdown on a worker thread: a long or hostile answer takes tenths of a second to render."""
+    # Done once per answer (the HTML is stored), so the thread hop costs nothing that matters.
+    return await anyio.to_thread.run_sync(render_markdown, text)
 
 
 def render_plain(text: str) -> str:

@@ -63,13 +63,35 @@ async def done_result_with_cache_key(session: AsyncSession, cache_key: str, excl
 async def unfinished_result_ids(
     session: AsyncSession, older_than: timedelta = timedelta(0), limit: int = 500
 ) -> list[str]:
-    """Results left pending or streaming (by a crash, or a lost enqueue), created before `older_than` ago."""
+    """Results left pending or streaming (by a crash, or a lost enqueue), created before `older_than` ago.
+
+    Results that used up their attempts are included, oldest first: their job does not generate again, it
+    marks them failed and gives their reservation back, so after one more run they are never listed again.
+    """
     stmt = (
         select(col(Result.id))
         .where(col(Result.status).in_(["pending", "streaming"]), col(Result.created_at) <= utcnow() - older_than)
+        .order_by(col(Result.created_at))
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def start_attempt(session: AsyncSession, result_id: str) -> Result | None:
+    """Count one more generation start of an unfinished result; None when it is finished or gone."""
+    stmt = select(Result).where(col(Result.id) == result_id).with_for_update(key_share=True)
+    result = (await session.execute(stmt)).scalar_one_or_none()
+    if result is None or result.status in ("done", "failed"):
+        return None
+    result.attempts += 1
+    session.add(result)
+    return result
+
+
+async def store_html(session: AsyncSession, result_id: str, html: str) -> None:
+    """Keep the rendered answer of a finished result (rows finished before answers were stored have none)."""
+    stmt = update(Result).where(col(Result.id) == result_id, col(Result.html).is_(None)).values(html=html)
+    await session.execute(stmt)
 
 
 async def save_partial_text(session: AsyncSession, result_id: str, text_so_far: str) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 from app.db.models import MICROS_PER_USD, Repository, Result
 from app.pages import html_page
-from app.results.render import render_markdown
+from app.results.failures import public_error
+from app.results.render import render_plain
 
 OLDER_REASONS = {
     "budget_exhausted": "The owner's budget for new answers is used up, so this is the last answer made earlier.",
@@ -35,7 +36,7 @@ def result_json(result: Result, repo: Repository | None) -> dict[str, Any]:
         "cost_usd": float(Decimal(result.cost_micros) / MICROS_PER_USD),
         "paid_by": result.paid_by,
         "cached_from": result.cached_from,
-        "error": result.error,
+        "error": public_error(result.error_code, result.error) if result.status == "failed" else None,
         "error_code": result.error_code,
         "created_at": result.created_at.isoformat() if result.created_at else None,
         "finished_at": result.finished_at.isoformat() if result.finished_at else None,
@@ -64,13 +65,15 @@ def _body(result: Result, older: str | None, fallback_id: str | None, answer_htm
     if older in OLDER_REASONS:
         notices += f'<div class="notice older">Older answer. {escape(OLDER_REASONS[older])}</div>'
     if result.status == "failed":
-        notices += f'<div class="notice error" role="alert"><strong>No answer.</strong> {escape(result.error or "")}'
+        reason = escape(public_error(result.error_code, result.error))
+        notices += f'<div class="notice error" role="alert"><strong>No answer.</strong> {reason}'
         if fallback_id:
             notices += f' <a href="/r/{escape(fallback_id)}?older=budget_exhausted">Read the last answer</a>.'
         notices += "</div>"
         return notices
     if result.status == "done":
-        html = answer_html if answer_html is not None else render_markdown(result.text)
+        # Stored when the answer finished; never rendered here, on the event loop.
+        html = answer_html if answer_html is not None else result.html or render_plain(result.text)
         return notices + f'<article id="answer">{html}</article>'
     waiting = "Working on it…" if not result.text else ""
     return (

@@ -6,10 +6,12 @@ import asyncio
 import random
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.billing import budget
 from app.billing.ledger import ledger_balance
 from app.db.models import Account, Repository, Result, utcnow
+from app.db.retry import in_transaction
 from app.models_catalog import load_catalog
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings
@@ -40,20 +42,26 @@ async def _seed(rt: Runtime, *, balance: int, results: int, cap: int | None = No
         return account.id, ids
 
 
+async def _try_reserve(rt: Runtime, result_id: str, amount: int) -> budget.Refusal | None:
+    async def work(session: AsyncSession) -> budget.Refusal | None:
+        locked = await budget.lock_for_money(session, result_id, repository=True)
+        assert locked is not None
+        return await budget.reserve(session, locked, amount)
+
+    return await in_transaction(rt.sessions, work, name="test.reserve")
+
+
 async def _reserve(rt: Runtime, result_id: str, amount: int) -> bool:
-    async with rt.sessions() as session:
-        result = await session.get_one(Result, result_id)
-        refused = await budget.reserve(session, result, amount)
-        await session.commit()
-        return refused is None
+    return await _try_reserve(rt, result_id, amount) is None
 
 
 async def _settle(rt: Runtime, result_id: str, actual: int) -> int:
-    async with rt.sessions() as session:
-        result = await session.get_one(Result, result_id, with_for_update=True)
-        charged = await budget.settle(session, result, actual)
-        await session.commit()
-        return charged
+    async def work(session: AsyncSession) -> int:
+        locked = await budget.lock_for_money(session, result_id)
+        assert locked is not None
+        return await budget.settle(session, locked.result, actual)
+
+    return await in_transaction(rt.sessions, work, name="test.settle")
 
 
 async def _account(rt: Runtime, account_id: int) -> Account:
@@ -105,14 +113,10 @@ async def test_monthly_repo_cap(settings: Settings) -> None:
     try:
         _, ids = await _seed(rt, balance=1_000_000, results=3, cap=500)
         assert await _reserve(rt, ids[0], 300)
-        async with rt.sessions() as session:
-            result = await session.get_one(Result, ids[1])
-            assert await budget.reserve(session, result, 300) == "repo_cap"  # 300 in flight + 300 > 500
+        assert await _try_reserve(rt, ids[1], 300) == "repo_cap"  # 300 in flight + 300 > 500
         assert await _settle(rt, ids[0], 250) == 250
         assert await _reserve(rt, ids[1], 250)  # 250 spent + 250 = 500: allowed
-        async with rt.sessions() as session:
-            result = await session.get_one(Result, ids[2])
-            assert await budget.reserve(session, result, 1) == "repo_cap"
+        assert await _try_reserve(rt, ids[2], 1) is budget.Refusal.REPO_CAP
     finally:
         await rt.close()
 
