@@ -13,6 +13,7 @@ from app.billing.budget import Refusal
 from app.errors import AppError
 from app.llm.errors import MalformedPayload, UpstreamError
 from app.repo_context import ArchiveTooLarge, InvalidArchive
+from app.repo_context.errors import ContextBuildFailed
 
 CONTEXT_PREFIX = "Could not build the repository context"
 
@@ -46,6 +47,8 @@ def upstream_failed(exc: UpstreamError) -> GenerationFailed:
 
 def context_failed(exc: BaseException) -> GenerationFailed:
     """Reading the repository or building the prompt failed."""
+    if isinstance(exc, ContextBuildFailed):  # the owner's input: its message is written for them
+        return GenerationFailed(exc.code, f"{CONTEXT_PREFIX}: {exc}.")
     if isinstance(exc, ArchiveTooLarge):
         return GenerationFailed("context_too_large", f"{CONTEXT_PREFIX}: the archive is too large.")
     if isinstance(exc, InvalidArchive):

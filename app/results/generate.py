@@ -21,6 +21,7 @@ from app.contexts.validation import ContextEntry
 from app.db.models import Repository, Result, utcnow
 from app.db.retry import in_transaction
 from app.llm import ChatRequest, Completion, UpstreamError
+from app.repo_context.errors import ContextBuildFailed
 from app.results import failures
 from app.results import repository as results_sql
 from app.results.failures import GenerationFailed
@@ -91,6 +92,9 @@ async def _plan(rt: Runtime, result: Result) -> Plan:
         )
     except GenerationFailed:
         raise
+    except ContextBuildFailed as exc:  # the entry's own input (patterns, size): the same input fails alike
+        log.info("generate.context_refused result=%s reason=%s", result.id, exc)
+        raise failures.context_failed(exc) from exc
     except Exception as exc:  # any failure to build the context is shown on the page, never a crash
         log.exception("generate.context_failed result=%s", result.id)
         raise failures.context_failed(exc) from exc

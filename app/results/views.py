@@ -15,6 +15,7 @@ from app.results.render import render_plain
 OLDER_REASONS = {
     "budget_exhausted": "The owner's budget for new answers is used up, so this is the last answer made earlier.",
     "rate_limited": "You have started many new answers recently, so this is the last answer made earlier.",
+    "repo_rate_limited": "This repository started many new answers this hour, so this is the last one made earlier.",
 }
 
 
