@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from app.accounts import repository as repo_sql
-from app.accounts.service import changed_for_links
+from app.accounts.service import changed_for_links, store_github_view
 from app.db.models import Repository
 from app.runtime import Runtime
 
@@ -38,18 +38,7 @@ async def refresh_repository(rt: Runtime, repository_id: int) -> Repository | No
             await session.commit()
             log.info("accounts.repository_gone repo=%s name=%s", repo.id, repo.full_name)
             return None
-        await repo_sql.upsert_repository(
-            session,
-            repo_id=repo.id,
-            installation_id=installation.id,
-            account_id=repo.account_id,
-            owner=info.owner,
-            name=info.name,
-            private=info.private,
-            default_branch=info.default_branch,
-            archived=info.archived,
-            visibility_is_current=True,
-        )
+        await store_github_view(session, info, installation_id=installation.id, account_id=repo.account_id)
         if changed_for_links(repo, info):
             rt.invalidation.forget_after_commit(session, repos=[(repo.owner, repo.name), (info.owner, info.name)])
             log.info(

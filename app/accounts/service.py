@@ -57,6 +57,9 @@ async def _record_repos(session: AsyncSession, installation_id: int, account_id:
             name=repo.name,
             private=repo.private,
             default_branch=None,
+            # GitHub's view as the repository joins the installation: it may have become public while out
+            # of it (no event reached us then), and nothing else would say so.
+            visibility_is_current=True,
         )
 
 
@@ -129,21 +132,26 @@ async def sync_installation(rt: Runtime, session: AsyncSession, installation_id:
         before = known.pop(repo.id, None)
         if before is None or changed_for_links(before, repo):
             stale += [(repo.owner, repo.name)] + ([(before.owner, before.name)] if before else [])
-        await repo_sql.upsert_repository(
-            session,
-            repo_id=repo.id,
-            installation_id=installation_id,
-            account_id=installation.account_id,
-            owner=repo.owner,
-            name=repo.name,
-            private=repo.private,
-            default_branch=repo.default_branch,
-            archived=repo.archived,
-            visibility_is_current=True,  # read from GitHub just now: it may also make a repository public again
-        )
+        await store_github_view(session, repo, installation_id=installation_id, account_id=installation.account_id)
     await repo_sql.deactivate_repositories(session, list(known))
     rt.invalidation.forget_after_commit(session, repos=stale + names_of(list(known.values())))
     return [check_followup(repo.id, repo.default_branch, None) for repo in repos]
+
+
+async def store_github_view(session: AsyncSession, info: RepoInfo, *, installation_id: int, account_id: int) -> None:
+    """Store a repository as GitHub's API shows it now (so it may also make a repository public again)."""
+    await repo_sql.upsert_repository(
+        session,
+        repo_id=info.id,
+        installation_id=installation_id,
+        account_id=account_id,
+        owner=info.owner,
+        name=info.name,
+        private=info.private,
+        default_branch=info.default_branch,
+        archived=info.archived,
+        visibility_is_current=True,
+    )
 
 
 def changed_for_links(known: Repository, fresh: RepoInfo) -> bool:

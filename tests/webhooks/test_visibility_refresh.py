@@ -10,8 +10,9 @@ import pytest
 from app.accounts.refresh import refresh_repository
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, Installed, install_repo
-from tests.support.payloads import installation_payload
+from tests.support.payloads import installation_payload, installation_repositories_payload, push_payload
 from tests.webhooks.helpers import repository
+from tests.webhooks.repo_payloads import repository_payload
 
 
 @pytest.fixture
@@ -93,3 +94,32 @@ async def test_refresh_follows_a_rename_and_answers_none_when_gone(installed: In
     installed.fake_github.delete_repo(installed.repo)
     assert await refresh_repository(rt, installed.repo.id) is None
     assert await refresh_repository(rt, installed.repo.id) is None  # deactivated: no second GitHub call needed
+
+
+async def test_a_late_push_does_not_make_a_private_repository_public_but_a_re_added_one_is_current(
+    installed: Installed,
+) -> None:
+    gh, service = installed.fake_github, installed.service
+    gh.edit_repo(installed.repo, private=True)
+    assert (await service.send_webhook("repository", _privatized(installed))).status_code == 202
+    await service.drain_jobs()
+    stale_push = push_payload(installed.repo, INSTALLATION_ID, branch="main", before="0" * 40, after="1" * 40)
+    stale_push["repository"]["private"] = False  # sent before the privatization, processed after it
+    assert (await service.send_webhook("push", stale_push)).status_code == 202
+    await service.drain_jobs()
+    assert (await repository(service, installed.repo.id)).private is True  # type: ignore[union-attr]
+
+    # Removed from the installation, made public meanwhile (no event reaches us), added again.
+    owner = gh.account("acme")
+    removed = installation_repositories_payload("removed", INSTALLATION_ID, owner, [], [installed.repo])
+    await service.send_webhook("installation_repositories", removed)
+    gh.edit_repo(installed.repo, private=False)
+    added = installation_repositories_payload("added", INSTALLATION_ID, owner, [installed.repo], [])
+    await service.send_webhook("installation_repositories", added)
+    await service.drain_jobs()
+    stored = await repository(service, installed.repo.id)
+    assert stored is not None and (stored.private, stored.active) == (False, True)
+
+
+def _privatized(installed: Installed) -> dict[str, Any]:
+    return repository_payload("privatized", installed.repo, INSTALLATION_ID)
