@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.db.models import Account, Installation, Repository, RepositoryName
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, Installed, install_repo
-from tests.support.payloads import installation_payload
+from tests.support.payloads import installation_payload, installation_repositories_payload
 from tests.webhooks.repo_payloads import installation_target_renamed_payload, repository_payload
 
 RESULT_VARIANTS = ("", ".json", ".md", ".txt", "/stream")
@@ -189,6 +189,15 @@ async def test_uninstalling_stops_a_cached_link_and_its_answers_at_once(installe
     await _send(installed, "installation", installation_payload("deleted", INSTALLATION_ID, owner, [installed.repo]))
     link = await installed.click()
     assert link.status_code == 404 and "not (or no longer) installed" in link.text
+    await _assert_result_withheld(installed, result, 404)
+
+
+async def test_removing_the_repository_from_the_installation_stops_its_cached_link(installed: Installed) -> None:
+    result = await _answered_with_cache(installed)
+    owner = installed.fake_github.account("acme")
+    removed = installation_repositories_payload("removed", INSTALLATION_ID, owner, [], [installed.repo])
+    await _send(installed, "installation_repositories", removed)
+    assert (await installed.click()).status_code == 404
     await _assert_result_withheld(installed, result, 404)
 
 
