@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
 from app.accounts.service import check_followup
-from app.db.models import Repository
+from app.db.models import Installation, Repository
 from app.links.invalidation import InvalidationBus
 from app.queue import FollowUp
 from github_app import InstallationTargetEvent, RepositoryEvent
@@ -85,9 +85,8 @@ async def _transfer(session: AsyncSession, event: RepositoryEvent, invalidation:
     names = [(repo.owner, repo.name)] if repo else []
     names.append((ref.owner.login, ref.name))
     invalidation.forget_after_commit(session, repos=names)
-    account = await repo_sql.get_account_by_github_id(session, ref.owner.id)
-    installation = await repo_sql.live_installation_of_account(session, account.id) if account and account.id else None
-    if account is None or account.id is None or installation is None or installation.repository_selection != "all":
+    installation = await _covering_installation(session, event)
+    if installation is None:
         # The new owner has not installed the App on it: the repository leaves the service.
         if repo is not None:
             await repo_sql.rename_repository(session, repo.id, ref.owner.login, ref.name)
@@ -98,7 +97,7 @@ async def _transfer(session: AsyncSession, event: RepositoryEvent, invalidation:
         session,
         repo_id=ref.id,
         installation_id=installation.id,
-        account_id=account.id,
+        account_id=installation.account_id,
         owner=ref.owner.login,
         name=ref.name,
         private=ref.private,
@@ -107,6 +106,17 @@ async def _transfer(session: AsyncSession, event: RepositoryEvent, invalidation:
     )
     log.info("github.repository.transferred repo=%s to=%s installation=%s", ref.id, ref.owner.login, installation.id)
     return [check_followup(ref.id, None, None)]
+
+
+async def _covering_installation(session: AsyncSession, event: RepositoryEvent) -> Installation | None:
+    """The new owner's live installation, if it covers the transferred repository."""
+    account = await repo_sql.get_account_by_github_id(session, event.repository.owner.id)
+    installation = await repo_sql.live_installation_of_account(session, account.id) if account and account.id else None
+    if installation is None:
+        return None
+    # GitHub sends a repository's events only to installations that can see it.
+    delivered_there = event.installation is not None and event.installation.id == installation.id
+    return installation if installation.repository_selection == "all" or delivered_there else None
 
 
 async def apply_installation_target(
