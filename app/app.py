@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         runtime.queue = queue or _make_queue(runtime)
         app.state.runtime = runtime
         app.state.link_server = LinkServer(runtime)
+        runtime.invalidation.attach(app.state.link_server)
+        await runtime.invalidation.start()  # cached links drop at once when another process changes them
         if isinstance(runtime.queue, InProcessJobQueue):
             await _resume_pending(runtime)
         try:

@@ -13,6 +13,7 @@ from app.db.engine import create_engine, create_sessionmaker
 from app.errors import AppError
 from app.fetch import FetchPolicy
 from app.links.cache import LinkCache
+from app.links.invalidation import InvalidationBus, make_invalidation_bus
 from app.links.ratelimit import RateLimiter, make_rate_limiter
 from app.llm import LLMClient
 from app.models_catalog import ModelCatalog, load_catalog
@@ -38,6 +39,8 @@ class Runtime:
     broker: TokenBroker
     llm: LLMClient
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
+    # Tells every web process to drop cached links (push, privatized, uninstalled, failed result).
+    invalidation: InvalidationBus = field(default_factory=InvalidationBus)
     queue: JobQueue | None = None
     _github: GitHubApp | None = field(default=None, repr=False)
 
@@ -62,6 +65,7 @@ class Runtime:
     async def close(self) -> None:
         if self.queue is not None:
             await self.queue.close()
+        await self.invalidation.close()
         await self.rate_limiter.close()
         await self.broker.close()
         await self.llm.aclose()
@@ -79,6 +83,7 @@ def build_runtime(settings: Settings) -> Runtime:
         link_cache=LinkCache(settings.link_cache_ttl_seconds),
         rate_limiter=make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour),
         broker=make_broker(settings.redis_url),
+        invalidation=make_invalidation_bus(settings.redis_url),
         llm=LLMClient(
             settings.llm_base_url,
             settings.llm_api_key,

@@ -5,7 +5,9 @@ from github_app.auth import GitHubApp, GitHubAppConfig
 from github_app.events import (
     InstallationEvent,
     InstallationRepositoriesEvent,
+    InstallationTargetEvent,
     PushEvent,
+    RepositoryEvent,
     parse_known_event,
 )
 from github_app.webhooks import sign, verify_signature
@@ -22,7 +24,9 @@ __all__ = [
     "RepoInfo",
     "InstallationEvent",
     "InstallationRepositoriesEvent",
+    "InstallationTargetEvent",
     "PushEvent",
+    "RepositoryEvent",
     "parse_known_event",
     "sign",
     "verify_signature",

@@ -35,6 +35,7 @@ class RepoInfo:
     name: str
     private: bool
     default_branch: str
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,17 @@ def _json(resp: Any) -> Any:
     return resp.raw_response.json()
 
 
+def _repo_info(data: dict[str, Any]) -> RepoInfo:
+    return RepoInfo(
+        id=data["id"],
+        owner=data["owner"]["login"],
+        name=data["name"],
+        private=bool(data.get("private")),
+        default_branch=data.get("default_branch") or "main",
+        archived=bool(data.get("archived")),
+    )
+
+
 def _is_status(exc: RequestFailed, *codes: int) -> bool:
     return exc.response.status_code in codes
 
@@ -123,14 +135,17 @@ class InstallationAPI:
             if _is_status(exc, 404, 403):
                 return None
             raise
-        data = _json(resp)
-        return RepoInfo(
-            id=data["id"],
-            owner=data["owner"]["login"],
-            name=data["name"],
-            private=bool(data.get("private")),
-            default_branch=data.get("default_branch") or "main",
-        )
+        return _repo_info(_json(resp))
+
+    async def get_repository_by_id(self, repo_id: int) -> RepoInfo | None:
+        """Repository metadata by id (follows renames and transfers), or None when gone or not visible."""
+        try:
+            resp = await self._gh.arequest("GET", f"/repositories/{int(repo_id)}")
+        except RequestFailed as exc:
+            if _is_status(exc, 404, 403):
+                return None
+            raise
+        return _repo_info(_json(resp))
 
     async def get_branch_head(self, owner: str, repo: str, branch: str) -> BranchHead | None:
         """The commit a branch points at, or None for an unknown branch.
@@ -262,16 +277,7 @@ class InstallationAPI:
         while True:
             resp = await self._gh.rest.apps.async_list_repos_accessible_to_installation(per_page=100, page=page)
             data = _json(resp)
-            for item in data.get("repositories", []):
-                repos.append(
-                    RepoInfo(
-                        id=item["id"],
-                        owner=item["owner"]["login"],
-                        name=item["name"],
-                        private=bool(item.get("private")),
-                        default_branch=item.get("default_branch") or "main",
-                    )
-                )
+            repos.extend(_repo_info(item) for item in data.get("repositories", []))
             if len(repos) >= int(data.get("total_count", 0)) or not data.get("repositories"):
                 return repos
             page += 1

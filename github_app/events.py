@@ -68,16 +68,79 @@ class PushCommit(_Lenient):
 
 
 class PushRepository(_Lenient):
+    """A repository as push and repository events carry it (with its owner)."""
+
     id: int
     name: str
     full_name: str
     private: bool = False
+    archived: bool = False
     owner: AccountRef
     default_branch: str | None = None
 
 
 class InstallationId(_Lenient):
     id: int
+
+
+class RepositoryEvent(_Lenient):
+    """`repository` events: privatized, publicized, renamed, transferred, archived, unarchived, deleted, ..."""
+
+    action: str
+    repository: PushRepository
+    installation: InstallationId | None = None
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def old_name(self) -> str | None:
+        """The name before a rename (`changes.repository.name.from`)."""
+        return _dig(self.changes, "repository", "name", "from")
+
+    @property
+    def old_owner(self) -> str | None:
+        """The owner's login before a transfer (`changes.owner.from.user` or `.organization`)."""
+        previous = _dig(self.changes, "owner", "from")
+        if not isinstance(previous, dict):
+            return None
+        for kind in ("user", "organization"):
+            login = _dig(previous, kind, "login")
+            if isinstance(login, str):
+                return login
+        return None
+
+
+class TargetAccount(_Lenient):
+    """The account of an `installation_target` event (GitHub may send `slug` instead of `login`)."""
+
+    id: int
+    login: str | None = None
+    slug: str | None = None
+    type: str = "User"
+
+
+class InstallationTargetEvent(_Lenient):
+    """`installation_target.renamed`: the account the App is installed on changed its login."""
+
+    action: str
+    account: TargetAccount
+    installation: InstallationId
+    changes: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def old_login(self) -> str | None:
+        return _dig(self.changes, "login", "from") or _dig(self.changes, "slug", "from")
+
+    @property
+    def new_login(self) -> str | None:
+        return self.account.login or self.account.slug
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
 
 
 class PushEvent(_Lenient):
@@ -104,6 +167,8 @@ _EVENT_MODELS: dict[str, type[_Lenient]] = {
     "installation": InstallationEvent,
     "installation_repositories": InstallationRepositoriesEvent,
     "push": PushEvent,
+    "repository": RepositoryEvent,
+    "installation_target": InstallationTargetEvent,
 }
 
 

@@ -8,10 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
 from app.billing.ledger import credit_once, usd_to_micros
-from app.db.models import Account
+from app.db.models import Account, Repository
+from app.links.invalidation import InvalidationBus
 from app.queue import JOB_CHECK_CONTEXT_FILE, JOB_SYNC_INSTALLATION, FollowUp
 from app.runtime import Runtime
-from github_app import InstallationEvent, InstallationRepositoriesEvent
+from github_app import InstallationEvent, InstallationRepositoriesEvent, RepoInfo
 from github_app.events import InstallationRef, RepoRef
 
 log = logging.getLogger("contextjson.accounts")
@@ -56,14 +57,26 @@ async def _record_repos(session: AsyncSession, installation_id: int, account_id:
             name=repo.name,
             private=repo.private,
             default_branch=None,
+            # GitHub's view as the repository joins the installation: it may have become public while out
+            # of it (no event reached us then), and nothing else would say so.
+            visibility_is_current=True,
         )
 
 
+def names_of(repos: list[Repository]) -> list[tuple[str, str]]:
+    """(owner, name) of each repository, for dropping their cached links."""
+    return [(r.owner, r.name) for r in repos]
+
+
 async def apply_installation_event(
-    session: AsyncSession, free_credit_usd: float, event: InstallationEvent
+    session: AsyncSession, free_credit_usd: float, event: InstallationEvent, invalidation: InvalidationBus
 ) -> list[FollowUp]:
     """created / deleted / suspend / unsuspend / new_permissions_accepted → database state + follow-ups."""
     inst, action = event.installation, event.action
+    if action in ("deleted", "suspend"):
+        # Uninstalling or suspending stops every link of the installation at once, on every replica.
+        repos = await repo_sql.repositories_of_installation(session, inst.id)
+        invalidation.forget_after_commit(session, repos=names_of(repos))
     if action == "deleted":
         await repo_sql.set_installation_state(session, inst.id, deleted=True)
         return []
@@ -86,7 +99,7 @@ async def apply_installation_event(
 
 
 async def apply_installation_repositories(
-    session: AsyncSession, event: InstallationRepositoriesEvent
+    session: AsyncSession, event: InstallationRepositoriesEvent, invalidation: InvalidationBus
 ) -> list[FollowUp]:
     """Repositories added to / removed from an installation."""
     account = await _record_installation(
@@ -96,31 +109,56 @@ async def apply_installation_repositories(
         return []
     assert account.id is not None
     await _record_repos(session, event.installation.id, account.id, event.repositories_added)
-    await repo_sql.deactivate_repositories(session, [r.id for r in event.repositories_removed])
+    removed = [r.id for r in event.repositories_removed]
+    known = [repo for repo_id in removed if (repo := await repo_sql.get_repository(session, repo_id))]
+    await repo_sql.deactivate_repositories(session, removed)
+    invalidation.forget_after_commit(
+        session, repos=names_of(known) + [(r.owner, r.name) for r in event.repositories_removed]
+    )
     return [check_followup(r.id, None, None) for r in event.repositories_added]
 
 
 async def sync_installation(rt: Runtime, session: AsyncSession, installation_id: int) -> list[FollowUp]:
-    """Refresh an installation's repositories from GitHub and check each one's context.json."""
+    """Refresh an installation's repositories (names, visibility) from GitHub and check each one's context.json."""
     async with rt.sessions() as reader:  # not the job's session: no connection held during the GitHub call
         installation = await repo_sql.get_installation(reader, installation_id)
     if installation is None or not installation.active:
         return []
     async with rt.github.installation(installation_id) as api:
         repos = await api.list_repositories()
-    seen = set()
+    known = {r.id: r for r in await repo_sql.repositories_of_installation(session, installation_id)}
+    stale: list[tuple[str, str]] = []
     for repo in repos:
-        seen.add(repo.id)
-        await repo_sql.upsert_repository(
-            session,
-            repo_id=repo.id,
-            installation_id=installation_id,
-            account_id=installation.account_id,
-            owner=repo.owner,
-            name=repo.name,
-            private=repo.private,
-            default_branch=repo.default_branch,
-        )
-    known = await repo_sql.repositories_of_installation(session, installation_id)
-    await repo_sql.deactivate_repositories(session, [r.id for r in known if r.id not in seen])
+        before = known.pop(repo.id, None)
+        if before is None or changed_for_links(before, repo):
+            stale += [(repo.owner, repo.name)] + ([(before.owner, before.name)] if before else [])
+        await store_github_view(session, repo, installation_id=installation_id, account_id=installation.account_id)
+    await repo_sql.deactivate_repositories(session, list(known))
+    rt.invalidation.forget_after_commit(session, repos=stale + names_of(list(known.values())))
     return [check_followup(repo.id, repo.default_branch, None) for repo in repos]
+
+
+async def store_github_view(session: AsyncSession, info: RepoInfo, *, installation_id: int, account_id: int) -> None:
+    """Store a repository as GitHub's API shows it now (so it may also make a repository public again)."""
+    await repo_sql.upsert_repository(
+        session,
+        repo_id=info.id,
+        installation_id=installation_id,
+        account_id=account_id,
+        owner=info.owner,
+        name=info.name,
+        private=info.private,
+        default_branch=info.default_branch,
+        archived=info.archived,
+        visibility_is_current=True,
+    )
+
+
+def changed_for_links(known: Repository, fresh: RepoInfo) -> bool:
+    """Whether GitHub's view changes the links of a repository: its name, or whether it may be shown."""
+    return (known.owner, known.name, known.private, known.archived) != (
+        fresh.owner,
+        fresh.name,
+        fresh.private,
+        fresh.archived,
+    )

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
-from app.db.models import Repository, Result
-from app.errors import NotFound
+from app.db.models import Installation, Repository, Result
+from app.errors import AppError, NotFound
 from app.results import repository as results_sql
 from app.results.failures import public_error
 from app.results.ids import is_result_id
@@ -31,11 +31,36 @@ async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | 
         if result is None:
             raise NotFound(f"no result {result_id!r}", code="results.not_found")
         repo = await session.get(Repository, result.repository_id) if result.repository_id else None
+        if repo is not None:
+            # Read on every request, so a repository made private or uninstalled stops here on every replica.
+            _check_still_public(repo, await session.get(Installation, repo.installation_id or 0))
         fallback = None
         if result.status == "failed" and result.repository_id and result.context_id:
             last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
             fallback = last.id if last else None
     return result, repo, fallback
+
+
+def _check_still_public(repo: Repository, installation: Installation | None) -> None:
+    """An answer is public only while its repository is public, present and served by a live installation."""
+    if not repo.active or installation is None or installation.deleted_at is not None:
+        raise NotFound(
+            "This answer is no longer available: its repository was deleted, or the contextjson App was "
+            "removed from it.",
+            code="results.repository_gone",
+        )
+    if installation.suspended_at is not None:
+        raise AppError(
+            "This answer is not available while the contextjson App is suspended on its repository.",
+            code="results.installation_suspended",
+            status_code=403,
+        )
+    if repo.private:
+        raise AppError(
+            "This answer is about a repository that is now private, so it is no longer shown publicly.",
+            code="results.repository_private",
+            status_code=403,
+        )
 
 
 @get("/r/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
@@ -45,6 +70,7 @@ async def result_view(
     """One result as HTML, Markdown, JSON, plain text or an event stream."""
     result_id, _, suffix = name.partition(".")
     if not suffix and "text/event-stream" in request.headers.get("accept", ""):
+        await _load(runtime, result_id)  # refused with a status, not inside a stream that already said 200
         return _event_stream(runtime, result_id)
     result, repo, fallback = await _load(runtime, result_id)
     headers = {"X-Result-Status": result.status}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.refresh import refresh_repository
 from app.billing import budget
 from app.contexts.validation import ContextEntry
 from app.db.models import Repository, Result, utcnow
@@ -32,6 +33,10 @@ from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.generate")
 
+_REPO_UNAVAILABLE = (
+    "This repository is no longer public (made private, deleted, or the contextjson App was removed), "
+    "so no answer is generated for it. Nothing was charged."
+)
 PARTIAL_SAVE_SECONDS = 1.0  # how often streamed text is written to the database for no-JS pages
 MAX_ATTEMPTS = 3  # generation starts of one result; one more start fails it instead
 
@@ -68,8 +73,10 @@ async def _plan(rt: Runtime, result: Result) -> Plan:
     try:
         entry = ContextEntry.from_dict(request["entry"])
         price = rt.catalog.get(result.model)
-        async with rt.sessions() as session:
-            repo = await session.get_one(Repository, result.repository_id)
+        assert result.repository_id is not None
+        repo = await refresh_repository(rt, result.repository_id)  # GitHub's view now, not the last webhook's
+        if repo is None or repo.private:
+            raise GenerationFailed("repo_unavailable", _REPO_UNAVAILABLE)
         assert repo.installation_id is not None and result.commit_sha is not None
         archive = await ensure_snapshot(
             rt.github,
@@ -238,6 +245,6 @@ async def _fail(rt: Runtime, result_id: str, code: str, message: str) -> None:
 
     if not await in_transaction(rt.sessions, work, name="generate.fail"):
         return
-    rt.link_cache.forget_result(result_id)
+    await rt.invalidation.forget_result(result_id)
     await rt.broker.publish(result_id, "error", message)
     log.warning("generate.failed result=%s code=%s message=%s", result_id, code, message)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import AppError, BadRequest, Unauthorized
 from app.webhooks import repository
 from github_app import verify_signature
+
+log = logging.getLogger("contextjson.webhooks")
 
 
 class WebhookNotConfigured(AppError):
@@ -56,6 +60,8 @@ async def receive_github_delivery(
         raise BadRequest("X-GitHub-Event and X-GitHub-Delivery headers are required", code="webhooks.headers")
     payload = _envelope(body)
     action = payload.get("action") if isinstance(payload.get("action"), str) else None
+    # X-GitHub-Delivery is not signed: a captured body replayed under a new id is refused by its digest.
+    digest = hashlib.sha256(body).hexdigest()
     pk = await repository.insert_delivery(
         session,
         delivery_id=delivery_id[:200],
@@ -63,5 +69,10 @@ async def receive_github_delivery(
         action=action,
         installation_id=_installation_id(payload),
         payload=body.decode("utf-8"),
+        body_sha256=digest,
     )
+    if pk is None:
+        first = await repository.delivery_id_of_body(session, digest)
+        if first is not None and first != delivery_id[:200]:
+            log.warning("github.delivery.replayed delivery=%s first_delivery=%s", delivery_id[:200], first)
     return Receipt(delivery_pk=pk, delivery_id=delivery_id, event=event)

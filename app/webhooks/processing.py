@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import logging
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository as repo_sql
+from app.accounts.repo_events import apply_installation_target, apply_repository_event, installation_owns
 from app.accounts.service import apply_installation_event, apply_installation_repositories
 from app.contexts.push import apply_push
 from app.db.models import utcnow
 from app.queue import FollowUp
 from app.runtime import Runtime
 from app.webhooks import repository
-from github_app import InstallationEvent, InstallationRepositoriesEvent, PushEvent, parse_known_event
+from github_app import (
+    InstallationEvent,
+    InstallationRepositoriesEvent,
+    InstallationTargetEvent,
+    PushEvent,
+    RepositoryEvent,
+    parse_known_event,
+)
 
 log = logging.getLogger("contextjson.webhooks")
 
@@ -30,14 +39,33 @@ async def process_delivery(rt: Runtime, session: AsyncSession, delivery_pk: int)
         delivery.status, delivery.error = "failed", f"malformed {delivery.event} payload: {exc}"[:4000]
         log.warning("github.delivery.malformed delivery=%s event=%s", delivery.delivery_id, delivery.event)
         return []
-    followups: list[FollowUp] = []
-    if isinstance(event, InstallationEvent):
-        followups = await apply_installation_event(session, rt.settings.free_credit_usd, event)
-    elif isinstance(event, InstallationRepositoriesEvent):
-        followups = await apply_installation_repositories(session, event)
-    elif isinstance(event, PushEvent):
-        followups = await apply_push(session, event)
-        rt.link_cache.forget_repo(event.repository.owner.login, event.repository.name)
+    followups = await _apply(rt, session, event) if event is not None else []
     delivery.status, delivery.processed_at = "processed", utcnow()
     log.info("github.%s delivery=%s action=%s", delivery.event, delivery.delivery_id, delivery.action)
+    return followups
+
+
+async def _apply(rt: Runtime, session: AsyncSession, event: BaseModel) -> list[FollowUp]:
+    if isinstance(event, InstallationEvent):
+        return await apply_installation_event(session, rt.settings.free_credit_usd, event, rt.invalidation)
+    if isinstance(event, InstallationRepositoriesEvent):
+        return await apply_installation_repositories(session, event, rt.invalidation)
+    if isinstance(event, PushEvent):
+        return await _apply_push(rt, session, event)
+    if isinstance(event, RepositoryEvent):
+        return await apply_repository_event(session, event, rt.invalidation)
+    if isinstance(event, InstallationTargetEvent):
+        return await apply_installation_target(session, event, rt.invalidation)
+    return []
+
+
+async def _apply_push(rt: Runtime, session: AsyncSession, event: PushEvent) -> list[FollowUp]:
+    """A push moves a branch head, so only the repository's own installation may report one."""
+    known = await repo_sql.get_repository(session, event.repository.id)
+    if known is not None and not await installation_owns(session, known, event.installation):
+        return []
+    names = [(event.repository.owner.login, event.repository.name)]
+    names += [(known.owner, known.name)] if known is not None else []
+    followups = await apply_push(session, event)
+    rt.invalidation.forget_after_commit(session, repos=names)
     return followups

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.db.models import WebhookDelivery, utcnow
-from app.db.upsert import insert_ignore
+from app.db.upsert import dialect_insert
 
 
 async def insert_delivery(
@@ -20,24 +20,31 @@ async def insert_delivery(
     action: str | None,
     installation_id: int | None,
     payload: str,
+    body_sha256: str,
 ) -> int | None:
-    """Store a delivery; returns its row id, or None when this delivery id was already stored."""
-    pk = await insert_ignore(
-        session,
-        WebhookDelivery,
-        {
-            "delivery_id": delivery_id,
-            "event": event,
-            "action": action,
-            "installation_id": installation_id,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "received_at": utcnow(),
-        },
-        conflict=["delivery_id"],
-    )
+    """Store a delivery; returns its row id, or None when its delivery id or its body was already stored."""
+    values = {
+        "delivery_id": delivery_id,
+        "event": event,
+        "action": action,
+        "installation_id": installation_id,
+        "payload": payload,
+        "body_sha256": body_sha256,
+        "status": "pending",
+        "attempts": 0,
+        "received_at": utcnow(),
+    }
+    table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+    # No conflict target: either unique index (delivery id, body digest) makes this a duplicate.
+    stmt = dialect_insert(session, table).values(**values).on_conflict_do_nothing()
+    pk = (await session.execute(stmt.returning(table.c.id))).scalar_one_or_none()
     return int(pk) if pk is not None else None
+
+
+async def delivery_id_of_body(session: AsyncSession, body_sha256: str) -> str | None:
+    """The delivery id under which a body was first stored."""
+    stmt = select(col(WebhookDelivery.delivery_id)).where(col(WebhookDelivery.body_sha256) == body_sha256)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def lock_delivery(session: AsyncSession, pk: int) -> WebhookDelivery | None:

@@ -130,6 +130,30 @@ class FakeGitHub:
             repo.commit(default_branch, files, message="Initial commit")
         return repo
 
+    def edit_repo(
+        self,
+        repo: FakeRepo,
+        *,
+        name: str | None = None,
+        owner: str | None = None,
+        private: bool | None = None,
+        archived: bool | None = None,
+    ) -> FakeRepo:
+        """Rename, transfer, make private/public or (un)archive a repository, as its owner would on GitHub."""
+        with self.lock:
+            repo.name = name if name is not None else repo.name
+            repo.owner = self.account(owner) if owner is not None else repo.owner
+            repo.private = private if private is not None else repo.private
+            repo.archived = archived if archived is not None else repo.archived
+        return repo
+
+    def delete_repo(self, repo: FakeRepo) -> None:
+        """Delete a repository (it disappears from every installation)."""
+        with self.lock:
+            self.repos.pop(repo.id, None)
+            for installation in self.installations.values():
+                installation.repo_ids.discard(repo.id)
+
     def find_repo(self, owner: str, name: str) -> FakeRepo | None:
         """Look a repository up by owner and name, case-insensitively like GitHub."""
         full_name = f"{owner}/{name}".lower()

@@ -130,7 +130,7 @@ def repository(api: str, web: str, repo: FakeRepo) -> dict[str, Any]:
         "has_pages": False,
         "has_downloads": True,
         "has_discussions": False,
-        "archived": False,
+        "archived": repo.archived,
         "disabled": False,
         "pushed_at": ts(head.timestamp) if head else created,
         "created_at": created,

@@ -238,6 +238,15 @@ def get_repo(gh: FakeGitHub, req: Request, owner: str, name: str) -> Response:
     return json_response(J.repository(gh.url, gh.url, repo))
 
 
+@router.route("GET", r"/repositories/(\d+)")
+def get_repo_by_id(gh: FakeGitHub, req: Request, repo_id: str) -> Response:
+    found = gh.repos.get(int(repo_id))
+    if found is None:
+        raise ApiError(404, "Not Found")
+    repo = require_repo(gh, req, found.owner.login, found.name)
+    return json_response(J.repository(gh.url, gh.url, repo))
+
+
 @router.route("GET", REPO + r"/branches/(.+)")
 def get_branch(gh: FakeGitHub, req: Request, owner: str, name: str, branch: str) -> Response:
     repo = require_repo(gh, req, owner, name, ("contents", "read"))

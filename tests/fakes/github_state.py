@@ -64,6 +64,7 @@ class FakeRepo:
     private: bool
     default_branch: str
     lock: threading.RLock
+    archived: bool = False
     created_at: datetime = field(default_factory=now)
     branches: dict[str, str] = field(default_factory=dict)
     commits: dict[str, Commit] = field(default_factory=dict)
