@@ -13,6 +13,7 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 from app.db.models import Installation, Repository, Result
 from app.errors import AppError, NotFound
 from app.results import repository as results_sql
+from app.results.broker import StreamEvent
 from app.results.failures import public_error
 from app.results.ids import is_result_id
 from app.results.render import render_answer
@@ -70,8 +71,7 @@ async def result_view(
     """One result as HTML, Markdown, JSON, plain text or an event stream."""
     result_id, _, suffix = name.partition(".")
     if not suffix and "text/event-stream" in request.headers.get("accept", ""):
-        await _load(runtime, result_id)  # refused with a status, not inside a stream that already said 200
-        return _event_stream(runtime, result_id)
+        return await _event_stream(runtime, result_id)
     result, repo, fallback = await _load(runtime, result_id)
     headers = {"X-Result-Status": result.status}
     if suffix == "json":
@@ -88,23 +88,26 @@ async def result_view(
 @get("/r/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
 async def result_stream(result_id: FromPath[str], runtime: NamedDependency[Runtime]) -> ServerSentEvent:
     """Live tokens of a result; a finished one is sent whole at once."""
-    await _load(runtime, result_id)
-    return _event_stream(runtime, result_id)
+    return await _event_stream(runtime, result_id)
 
 
-def _event_stream(runtime: Runtime, result_id: str) -> ServerSentEvent:
+async def _event_stream(runtime: Runtime, result_id: str) -> ServerSentEvent:
+    """Refusals (unknown, no longer public, too many watchers) get their status before the stream says 200."""
+    result, _, _ = await _load(runtime, result_id)
+    live = None if result.status in ("done", "failed") else runtime.broker.subscribe(result_id)
     return ServerSentEvent(
-        _events(runtime, result_id), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        _events(runtime, result_id, live), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 
-async def _events(runtime: Runtime, result_id: str) -> AsyncIterator[ServerSentEventMessage]:
-    result, _, _ = await _load(runtime, result_id)
-    if result.status in ("done", "failed"):
+async def _events(
+    runtime: Runtime, result_id: str, live: AsyncIterator[StreamEvent] | None
+) -> AsyncIterator[ServerSentEventMessage]:
+    if live is None:
         async for message in _final(runtime, result_id):
             yield message
         return
-    async for event in runtime.broker.subscribe(result_id):
+    async for event in live:
         if event.kind == "delta":
             yield ServerSentEventMessage(event="delta", data=json.dumps(event.data), id=str(event.seq))
         elif event.kind == "reset":
