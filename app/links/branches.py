@@ -64,6 +64,10 @@ class BranchLookups:
         for key in [k for k in self._misses if k[:2] == prefix]:
             del self._misses[key]
 
+    def clear(self) -> None:
+        """Drop every remembered miss."""
+        self._misses.clear()
+
     async def allow_lookup(self, repository_id: int, limit: int | None = None) -> int | None:
         """Count one GitHub lookup for the repository; None when allowed, else seconds to wait."""
         return await self._limiter.hit(f"branch-lookup:{repository_id}", limit or self._lookups_per_hour)

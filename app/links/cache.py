@@ -54,6 +54,10 @@ class LinkCache:
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        """Drop every entry."""
+        self._entries.clear()
+
     def forget(self, key: LinkKey) -> None:
         """Drop one link (its lookup was refused)."""
         self._entries.pop(key, None)

@@ -10,8 +10,8 @@ A change stored in a transaction is announced only after that transaction commit
 (`forget_after_commit`): announced earlier, another process could look the link up again before the
 change is visible and cache the old answer for the whole TTL.
 
-Messages missed while a subscriber is disconnected are not replayed; the cache's short TTL bounds how
-long such an entry can be served.
+Messages missed while a subscriber is disconnected are not replayed: on subscribing again, the process
+forgets every cached link instead (the next click on each looks it up once).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class Forgetter(Protocol):
     def forget_repo(self, owner: str, repo: str) -> None: ...
 
     def forget_result(self, result_id: str) -> None: ...
+
+    def forget_all(self) -> None: ...
 
 
 @dataclass
@@ -204,6 +206,9 @@ class RedisInvalidationBus(InvalidationBus):
             if not self._subscribed.is_set():
                 self._subscribed.set()
                 log.info("links.invalidation.subscribed channel=%s", self.channel)
+                # Whatever was announced while this process was not listening is lost: forget it all.
+                for listener in self._listeners:
+                    listener.forget_all()
             while True:
                 message = await pubsub.get_message(timeout=5.0)
                 if message is not None and message.get("type") == "message":

@@ -34,6 +34,9 @@ class LinkServer:
     def __init__(self, runtime: Runtime):
         self._rt = runtime
         self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
+        # Bumped by every forget: a lookup that started before one may have read what was just
+        # invalidated, so it answers its caller but does not put its answer in the cache.
+        self._epoch = 0
         self.lookups = BranchLookups(
             runtime.rate_limiter,
             lookups_per_hour=runtime.settings.branch_lookups_per_hour,
@@ -77,6 +80,7 @@ class LinkServer:
 
     async def _lookup(self, key: LinkKey, link: LinkRequest) -> str:
         LOOKUP.inc()
+        epoch = self._epoch
         try:
             outcome = await resolve_link(self._rt, link, self.lookups)
         except LinkError as exc:
@@ -89,7 +93,8 @@ class LinkServer:
             GENERATED.inc()
             await self._enqueue(outcome.result_id)
             log.info("links.generation_queued result=%s link=%s", outcome.result_id, "/".join(key))
-        self._rt.link_cache.put(key, outcome.result_id)
+        if epoch == self._epoch:
+            self._rt.link_cache.put(key, outcome.result_id)
         return outcome.result_id
 
     async def _enqueue(self, result_id: str) -> None:
@@ -102,12 +107,20 @@ class LinkServer:
 
     def forget_repo(self, owner: str, repo: str) -> None:
         """Drop everything this process remembers about a repository's links (push, rename, visibility)."""
+        self._epoch += 1
         self._rt.link_cache.forget_repo(owner, repo)
         self.lookups.forget_repo(owner, repo)
 
     def forget_result(self, result_id: str) -> None:
         """Drop links that point at a result (it failed, or may no longer be shown)."""
+        self._epoch += 1
         self._rt.link_cache.forget_result(result_id)
+
+    def forget_all(self) -> None:
+        """Drop everything remembered about links (invalidations may have been missed, e.g. Redis was away)."""
+        self._epoch += 1
+        self._rt.link_cache.clear()
+        self.lookups.clear()
 
     def _log_refresh_failure(self, task: asyncio.Task[str]) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import subprocess
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,11 +19,12 @@ from sqlalchemy import select
 from app.app import create_app
 from app.db.models import Account
 from app.links.invalidation import Invalidation, InvalidationBus, RedisInvalidationBus
+from app.links.resolve import LinkRequest
 from app.settings import Settings
 from tests.conftest import Service
 from tests.jobs.test_arq_worker import REDIS_URL, redis_settings, run_worker_until_idle  # noqa: F401 (fixture)
 from tests.links.helpers import INSTALLATION_ID, Installed, install_repo
-from tests.support.process import free_port, stop_process
+from tests.support.process import RedisServer, redis_server
 from tests.webhooks.repo_payloads import repository_payload
 
 
@@ -35,12 +34,16 @@ class Recorder:
     def __init__(self) -> None:
         self.repos: list[tuple[str, str]] = []
         self.results: list[str] = []
+        self.everything = 0  # forget_all calls
 
     def forget_repo(self, owner: str, repo: str) -> None:
         self.repos.append((owner, repo))
 
     def forget_result(self, result_id: str) -> None:
         self.results.append(result_id)
+
+    def forget_all(self) -> None:
+        self.everything += 1
 
 
 @pytest.fixture
@@ -103,28 +106,10 @@ async def test_a_change_is_announced_only_when_its_transaction_commits(service: 
     assert (recorder.repos, recorder.results) == ([("acme", "widgets")], ["r1"])
 
 
-class PrivateRedis:
-    """A redis-server of this test's own, which it may stop and start again on the same port."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port, self._workdir = free_port(), workdir
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        cmd = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        self._proc = subprocess.Popen(cmd, cwd=self._workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            stop_process(self._proc)
-
-
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+def private_redis() -> Iterator[RedisServer]:
+    with redis_server() as server:
+        yield server
 
 
 async def _eventually(condition: Callable[[], bool | Awaitable[bool]], seconds: float = 15.0) -> None:
@@ -137,8 +122,8 @@ async def _eventually(condition: Callable[[], bool | Awaitable[bool]], seconds: 
         await asyncio.sleep(0.02)
 
 
-async def test_the_subscriber_survives_a_redis_restart(private_redis: PrivateRedis) -> None:
-    url = f"redis://127.0.0.1:{private_redis.port}/3"
+async def test_the_subscriber_survives_a_redis_restart(private_redis: RedisServer) -> None:
+    url = private_redis.url
     subscriber, publisher, recorder = RedisInvalidationBus(url), RedisInvalidationBus(url), Recorder()
     subscriber.attach(recorder)
     try:
@@ -146,14 +131,34 @@ async def test_the_subscriber_survives_a_redis_restart(private_redis: PrivateRed
         await publisher.publish(Invalidation(repos=[("acme", "before")]))
         await _eventually(lambda: recorder.repos == [("acme", "before")])
 
-        private_redis.stop()
+        private_redis.kill()
         await _eventually(lambda: not subscriber.subscribed)
         await publisher.publish(Invalidation(repos=[("acme", "while-down")]))  # logged and dropped, no crash
+        forgot_all = recorder.everything
         private_redis.start()
         await _eventually(lambda: subscriber.subscribed)
+        assert recorder.everything == forgot_all + 1  # what was missed meanwhile is forgotten wholesale
 
         await publisher.publish(Invalidation(results=["after-restart"]))
         await _eventually(lambda: recorder.results == ["after-restart"])
     finally:
         await subscriber.close()
         await publisher.close()
+
+
+async def test_a_lookup_in_flight_during_a_forget_does_not_cache_its_answer(service: Service, fake_github: Any) -> None:
+    """It may have read the state the forget was about; its caller gets the answer, the cache does not."""
+    installed = await install_repo(service, fake_github)
+    installed.repo.commit("other", {"src/x.py": "x = 1\n"})  # a branch the service has not seen yet
+    server = service.app.state.link_server
+    key = ("acme", "widgets", "other", "explain")
+    with fake_github.lock:  # GitHub answers nothing until released: the lookup waits on it
+        lookup = asyncio.create_task(server.resolve(key, LinkRequest("acme", "widgets", "other", "explain", "c")))
+        await _eventually(lambda: bool(fake_github.find_requests("GET", r"/branches/other$")))
+        server.forget_repo("acme", "widgets")
+    result_id = await lookup
+    await service.drain_jobs()
+    assert service.runtime.link_cache.lookup(key) == (None, False)
+    again = await installed.click("/tree/other/context/explain")  # looked up afresh, and cached this time
+    assert again.headers["location"] == f"/r/{result_id}"
+    assert service.runtime.link_cache.lookup(key) == (result_id, True)
