@@ -96,6 +96,9 @@ async def test_renamed_links_work_under_the_new_name_at_once(installed: Installe
     assert renamed.status_code == 303 and renamed.headers["location"] == f"/r/{result['id']}"
     answer = (await installed.service.client.get(f"/r/{result['id']}.json")).json()
     assert answer["repo"] == "acme/gadgets" and answer["text"] == result["text"]
+    # Badges already pasted in READMEs keep working: the old name redirects, as GitHub's own URLs do.
+    old = await installed.service.client.get("/acme/widgets/tree/main/context/explain")
+    assert old.status_code == 301 and old.headers["location"] == "/acme/gadgets/tree/main/context/explain"
 
     # Renamed back: the current name is never also an old name.
     installed.fake_github.edit_repo(installed.repo, name="widgets")
@@ -140,6 +143,8 @@ async def test_transfer_to_an_account_whose_installation_covers_it_moves_the_rep
     assert (repo.owner, repo.installation_id, repo.account_id, repo.active) == ("newco", 6000, newco.id, True)
     moved = await service.client.get("/newco/widgets/context/explain")
     assert moved.status_code == 303 and moved.headers["location"] == f"/r/{result['id']}"
+    old = await service.client.get("/acme/widgets/context/explain")
+    assert old.status_code == 301 and old.headers["location"] == "/newco/widgets/context/explain"
 
 
 async def test_archived_repository_keeps_serving(installed: Installed) -> None:
