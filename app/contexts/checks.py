@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
-from app.contexts import heads
+from app.contexts import claims, heads
 from app.contexts import repository as ctx_sql
 from app.contexts.push import CONTEXT_FILE_PATH
 from app.contexts.report import CHECK_NAME, render_check, render_too_large
@@ -108,15 +108,26 @@ async def snapshot_without_check(
 
 async def _publish(
     rt: Runtime, api: InstallationAPI, repo: Repository, branch: str, sha: str, conclusion: str, output: CheckOutput
-) -> int:
-    """Report the check run and return its id; a commit checked before keeps its run (updated, not duplicated)."""
+) -> int | None:
+    """Report the check run and return its id; a commit checked before keeps its run (updated, not duplicated).
+
+    None when another job checking the same commit at this moment publishes it (the same content).
+    """
     async with rt.sessions() as session:
         known = await ctx_sql.find_context_file(session, repo.id, branch, sha)
     check = dict(name=CHECK_NAME, conclusion=conclusion, output=output)
-    if known is not None and known.check_run_id is not None:
-        run = await api.update_check_run(repo.owner, repo.name, known.check_run_id, **check)  # type: ignore[arg-type]
+    run_id = known.check_run_id if known is not None else None
+    if run_id is None:
+        claimed = await claims.claim(rt.sessions, repo.id, branch, sha)
+        if not claimed.owned and claimed.check_run_id is None:
+            log.info("github.check_run.claimed_elsewhere repo=%s sha=%s", repo.full_name, sha)
+            return None
+        run_id = claimed.check_run_id
+    if run_id is not None:
+        run = await api.update_check_run(repo.owner, repo.name, run_id, **check)  # type: ignore[arg-type]
     else:
         run = await api.create_check_run(repo.owner, repo.name, head_sha=sha, **check)  # type: ignore[arg-type]
+        await claims.record(rt.sessions, repo.id, branch, sha, run.id)
     log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, sha, conclusion)
     return run.id
 

@@ -40,7 +40,8 @@ async def save_context_file(
             "created_at": utcnow(),
         },
         conflict=["repository_id", "branch", "commit_sha"],
-        update=["status", "document", "entries", "errors", "check_run_id"],
+        # A job that left publishing to another keeps the run id the other one stored.
+        update=["status", "document", "entries", "errors", *(["check_run_id"] if check_run_id is not None else [])],
     )
     row = await find_context_file(session, repository_id, branch, commit_sha)
     assert row is not None

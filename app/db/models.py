@@ -136,6 +136,20 @@ class ContextFile(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class CheckClaim(SQLModel, table=True):
+    """Who publishes the check run of one repo/branch/commit: one creator, however many jobs check it at once."""
+
+    __tablename__ = "check_claims"
+
+    repository_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("repositories.id"), primary_key=True, autoincrement=False)
+    )
+    branch: str = Field(primary_key=True)
+    commit_sha: str = Field(primary_key=True)
+    check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class LedgerEntry(SQLModel, table=True):
     """One movement of an account's money. `idempotency_key` makes grants and charges happen once."""
 

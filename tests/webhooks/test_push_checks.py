@@ -148,3 +148,52 @@ async def test_github_outage_is_retried_then_reported(service: Service, fake_git
     fake_github.fail_next("POST", r"/check-runs$", 502, times=1)
     await _push(service, installed, "main", {"context.json": VALID_CONTEXT})
     assert [r["conclusion"] for r in fake_github.check_runs] == ["success"]
+
+
+async def test_two_jobs_checking_one_commit_at_once_publish_one_check_run(
+    service: Service, fake_github: Any, installed: Any
+) -> None:
+    """A push's check and a sync's check of the same head, running together (two arq jobs), made two runs."""
+    import asyncio
+
+    from jobs.tasks import check_context_file
+
+    sha = installed.commit("main", {"context.json": VALID_CONTEXT})
+    ctx = {"runtime": service.runtime}
+    with fake_github.lock:  # both jobs are in flight before GitHub answers either of them
+        jobs = [
+            asyncio.create_task(check_context_file(ctx, installed.id, "main", sha)),
+            asyncio.create_task(check_context_file(ctx, installed.id, "main", None)),
+        ]
+        for _ in range(1000):
+            if len(fake_github.find_requests("GET", r"/(contents|branches)/")) >= 2:
+                break
+            await asyncio.sleep(0.01)
+    await asyncio.gather(*jobs)
+    assert [run["head_sha"] for run in fake_github.check_runs] == [sha]
+    [row] = [r for r in await context_files(service, installed.id) if r.commit_sha == sha]
+    assert row.check_run_id == fake_github.check_runs[0]["id"]
+    # A later re-run updates that run instead of adding one.
+    await check_context_file(ctx, installed.id, "main", sha)
+    assert len(fake_github.check_runs) == 1
+
+
+async def test_a_claim_abandoned_by_a_dead_job_is_taken_over(service: Service, installed: Any) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.contexts import claims
+    from app.db.models import CheckClaim, utcnow
+
+    sessions = service.runtime.sessions
+    first = await claims.claim(sessions, installed.id, "main", "a" * 40)
+    second = await claims.claim(sessions, installed.id, "main", "a" * 40)
+    assert (first.owned, second.owned) == (True, False)  # the first job is still at work
+    async with sessions() as session:  # ...until it has been silent for longer than the timeout
+        await session.execute(update(CheckClaim).values(claimed_at=utcnow() - claims.CLAIM_TIMEOUT - timedelta(1)))
+        await session.commit()
+    takers = [await claims.claim(sessions, installed.id, "main", "a" * 40) for _ in range(2)]
+    assert [t.owned for t in takers] == [True, False]
+    await claims.record(sessions, installed.id, "main", "a" * 40, 42)
+    assert await claims.claim(sessions, installed.id, "main", "a" * 40) == claims.Claim(owned=False, check_run_id=42)

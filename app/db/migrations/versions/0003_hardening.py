@@ -1,5 +1,5 @@
 """hardening: replayed-body digests, old repository names, archived repos, per-repo hourly cap,
-answers rendered once, generation attempts
+answers rendered once, generation attempts, check-run claims
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "check_claims",
+        sa.Column("repository_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("branch", sa.String(), nullable=False),
+        sa.Column("commit_sha", sa.String(), nullable=False),
+        sa.Column("check_run_id", sa.BigInteger(), nullable=True),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["repository_id"], ["repositories.id"]),
+        sa.PrimaryKeyConstraint("repository_id", "branch", "commit_sha"),
+    )
     op.create_table(
         "repository_names",
         sa.Column("owner_lower", sa.String(), nullable=False),
@@ -60,3 +70,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_repository_names_repository_id"))
 
     op.drop_table("repository_names")
+    op.drop_table("check_claims")
