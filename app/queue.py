@@ -176,9 +176,3 @@ class FollowUp:
     name: str
     args: tuple[Any, ...]
     job_id: str | None = None
-
-
-async def enqueue_all(queue: JobQueue, followups: list[FollowUp]) -> None:
-    """Enqueue follow-ups in order (call only after the commit that they depend on)."""
-    for item in followups:
-        await queue.enqueue(item.name, *item.args, job_id=item.job_id)

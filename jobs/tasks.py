@@ -14,9 +14,10 @@ from typing import Any
 from githubkit.exception import RequestError, RequestFailed, RequestTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import outbox
 from app.accounts.service import sync_installation as sync_installation_service
 from app.contexts.checks import check_context_file as check_context_file_service
-from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, FollowUp, RetryJob, enqueue_all
+from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, FollowUp, RetryJob
 from app.results.generate import generate_result
 from app.results.repository import unfinished_result_ids
 from app.runtime import Runtime
@@ -41,6 +42,7 @@ async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, Asy
     try:
         async with rt.sessions() as session:
             yield rt, session, followups
+            staged = await outbox.stage(session, followups)
             await session.commit()
     except (RequestError, RequestTimeout) as exc:
         raise RetryJob(_backoff(ctx)) from exc
@@ -48,7 +50,7 @@ async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, Asy
         if exc.response.status_code >= 500 or exc.response.status_code in (403, 429):
             raise RetryJob(_backoff(ctx)) from exc
         raise
-    await enqueue_all(rt.require_queue(), followups)
+    await outbox.dispatch(rt.sessions, rt.require_queue(), staged)
 
 
 def _backoff(ctx: dict[str, Any]) -> float:
@@ -76,8 +78,9 @@ async def check_context_file(ctx: dict[str, Any], repository_id: int, branch: st
 async def requeue_unfinished(ctx: dict[str, Any], older_than_seconds: float | None = None) -> int:
     """jobs.requeue_unfinished: re-enqueue work stored but never finished (lost enqueue, Redis outage, crash).
 
-    Deliveries still pending, and answers still pending or streaming, older than REQUEUE_AFTER_SECONDS unless
-    told otherwise; a job that is in fact still queued or running is not started twice (same job id).
+    Deliveries still pending, answers still pending or streaming, and follow-ups never dispatched (app.outbox),
+    older than REQUEUE_AFTER_SECONDS unless told otherwise; a job that is in fact still queued or running is
+    not started twice (same job id).
     """
     rt = _runtime(ctx)
     if older_than_seconds is None:
@@ -86,13 +89,15 @@ async def requeue_unfinished(ctx: dict[str, Any], older_than_seconds: float | No
     async with rt.sessions() as session:
         ids = await stale_pending_ids(session, age)
         results = await unfinished_result_ids(session, age)
+        followups = await outbox.stale(session, age)
+    sent = await outbox.dispatch(rt.sessions, rt.require_queue(), followups)
     for pk in ids:
         await rt.require_queue().enqueue(JOB_PROCESS_DELIVERY, pk, job_id=f"delivery:{pk}")
     for result_id in results:
         await rt.require_queue().enqueue(JOB_GENERATE, result_id, job_id=f"generate:{result_id}")
-    if ids or results:
-        log.info("jobs.requeue deliveries=%d results=%d", len(ids), len(results))
-    return len(ids) + len(results)
+    if ids or results or sent:
+        log.info("jobs.requeue deliveries=%d results=%d followups=%d", len(ids), len(results), sent)
+    return len(ids) + len(results) + sent
 
 
 async def generate(ctx: dict[str, Any], result_id: str) -> None:

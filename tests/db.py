@@ -31,6 +31,7 @@ def _admin_url() -> str:
 ADMIN_URL = _admin_url()
 
 TABLES = [
+    "job_outbox",
     "check_claims",
     "repository_names",
     "results",

@@ -150,6 +150,24 @@ class CheckClaim(SQLModel, table=True):
     claimed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class OutboxJob(SQLModel, table=True):
+    """A follow-up job written in the transaction that asked for it, deleted once it is on the queue.
+
+    If the queue is unreachable right after the commit (Redis restarting), the row stays and the periodic
+    requeue enqueues it, so no follow-up (a check after a push, a sync after an install) is lost.
+    """
+
+    __tablename__ = "job_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    args: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    job_id: str | None = None
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+
+
 class LedgerEntry(SQLModel, table=True):
     """One movement of an account's money. `idempotency_key` makes grants and charges happen once."""
 

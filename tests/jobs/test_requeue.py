@@ -9,13 +9,15 @@ from asgi_lifespan import LifespanManager
 
 from app.app import create_app
 from app.db.models import WebhookDelivery
-from app.queue import InProcessJobQueue, load_in_process_jobs
+from app.queue import ArqJobQueue, InProcessJobQueue, load_in_process_jobs
 from app.runtime import build_runtime
 from app.settings import Settings
-from jobs.tasks import requeue_unfinished
+from jobs.tasks import process_delivery, requeue_unfinished
 from tests.conftest import Service
+from tests.links.helpers import install_repo
+from tests.support.payloads import push_payload
 from tests.support.webhook_examples import load_example
-from tests.webhooks.helpers import deliveries
+from tests.webhooks.helpers import VALID_CONTEXT, deliveries
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every enqueue fails
 
@@ -44,3 +46,34 @@ async def test_delivery_survives_a_queue_outage(settings: Settings) -> None:
         assert await requeue_unfinished(ctx, older_than_seconds=0) == 0
     finally:
         await runtime.close()
+
+
+async def test_a_follow_up_survives_a_queue_outage_after_its_commit(
+    service: Service, settings: Settings, fake_github: Any
+) -> None:
+    """The push is processed and committed, then Redis is gone: its check must still run once it is back."""
+    installed = await install_repo(service, fake_github)
+    runs_before = len(fake_github.check_runs)
+    after = installed.repo.commit("main", {"context.json": VALID_CONTEXT})
+    payload = push_payload(installed.repo, 5150, branch="main", before="0" * 40, after=after, modified=["context.json"])
+    outage = create_app(settings.model_copy(update={"redis_url": DEAD_REDIS}))  # the web process stores it...
+    async with (
+        LifespanManager(outage),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=outage), base_url="http://contextjson.test") as client,
+    ):
+        assert (await Service(app=outage, client=client).send_webhook("push", payload)).status_code == 202
+    [stored] = [d for d in await deliveries(service) if d.event == "push"]
+
+    runtime = build_runtime(settings)  # ...and a worker processes it while its queue is unreachable
+    runtime.queue = ArqJobQueue(DEAD_REDIS)
+    try:
+        await process_delivery({"runtime": runtime}, stored.id)
+    finally:
+        await runtime.close()
+    assert [d.status for d in await deliveries(service) if d.id == stored.id] == ["processed"]
+    assert len(fake_github.check_runs) == runs_before  # the check was asked for, but could not be queued
+
+    assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 1
+    await service.drain_jobs()
+    assert [run["head_sha"] for run in fake_github.check_runs[runs_before:]] == [after]
+    assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 0

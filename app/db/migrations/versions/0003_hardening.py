@@ -1,5 +1,5 @@
 """hardening: replayed-body digests, old repository names, archived repos, per-repo hourly cap,
-answers rendered once, generation attempts, check-run claims
+answers rendered once, generation attempts, check-run claims, job outbox
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "job_outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("args", sa.JSON(), nullable=False),
+        sa.Column("job_id", sa.String(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("job_outbox", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_job_outbox_created_at"), ["created_at"], unique=False)
     op.create_table(
         "check_claims",
         sa.Column("repository_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -71,3 +82,6 @@ def downgrade() -> None:
 
     op.drop_table("repository_names")
     op.drop_table("check_claims")
+    with op.batch_alter_table("job_outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_job_outbox_created_at"))
+    op.drop_table("job_outbox")
