@@ -12,11 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 from githubkit.exception import RequestError, RequestFailed, RequestTimeout
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import outbox
 from app.accounts.service import sync_installation as sync_installation_service
 from app.contexts.checks import check_context_file as check_context_file_service
+from app.db.retry import is_transient
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, FollowUp, RetryJob
 from app.results.generate import generate_result
 from app.results.repository import unfinished_result_ids
@@ -35,7 +37,8 @@ def _runtime(ctx: dict[str, Any]) -> Runtime:
 async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, AsyncSession, list[FollowUp]]]:
     """One transaction per job; follow-ups are enqueued only after it commits.
 
-    Passing GitHub failures (network, 5xx, rate limits) become a retry with exponential backoff.
+    Passing GitHub failures (network, 5xx, rate limits) become a retry with exponential backoff, and a
+    transaction the database aborted for a concurrent one (deadlock, busy) a quick retry.
     """
     rt = _runtime(ctx)
     followups: list[FollowUp] = []
@@ -46,6 +49,10 @@ async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, Asy
             await session.commit()
     except (RequestError, RequestTimeout) as exc:
         raise RetryJob(_backoff(ctx)) from exc
+    except DBAPIError as exc:
+        if is_transient(exc):  # lost a deadlock or a lock wait: the whole unit runs again shortly
+            raise RetryJob(0.1 * int(ctx.get("job_try", 1))) from exc
+        raise
     except RequestFailed as exc:
         if exc.response.status_code >= 500 or exc.response.status_code in (403, 429):
             raise RetryJob(_backoff(ctx)) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from asgi_lifespan import LifespanManager
 
 from app.app import create_app
@@ -77,3 +78,21 @@ async def test_a_follow_up_survives_a_queue_outage_after_its_commit(
     await service.drain_jobs()
     assert [run["head_sha"] for run in fake_github.check_runs[runs_before:]] == [after]
     assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 0
+
+
+async def test_a_job_that_loses_a_deadlock_is_retried_not_dropped(service: Service) -> None:
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    from app.queue import RetryJob
+    from jobs.tasks import _unit_of_work
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"  # what asyncpg reports for deadlock_detected
+
+    ctx: dict[str, Any] = {"runtime": service.runtime, "job_try": 1}
+    with pytest.raises(RetryJob):
+        async with _unit_of_work(ctx):
+            raise DBAPIError("UPDATE accounts …", {}, Deadlock())
+    with pytest.raises(IntegrityError):  # a real error is not retried forever
+        async with _unit_of_work(ctx):
+            raise IntegrityError("INSERT …", {}, Exception("duplicate key"))
