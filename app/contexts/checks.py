@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +88,9 @@ async def _read(
         return _Snapshot("invalid", errors=[output.summary]), (conclusion, output)
     if file is None:
         return _Snapshot("missing"), None
-    result = validate_context_json(file.content, rt.catalog.models)
+    # Off the event loop: a hostile 1 MB file takes up to about a second to check (in-process jobs share
+    # the loop with every visitor's request).
+    result = await asyncio.to_thread(validate_context_json, file.content, rt.catalog.models)
     snapshot = _Snapshot(
         status="valid" if result.ok else "invalid",
         document=result.document,
