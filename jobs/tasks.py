@@ -47,15 +47,15 @@ async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, Asy
             yield rt, session, followups
             staged = await outbox.stage(session, followups)
             await session.commit()
+    except RequestFailed as exc:  # before RequestError, its base class: a 404 or 422 will not pass by itself
+        if exc.response.status_code >= 500 or exc.response.status_code in (403, 429):
+            raise RetryJob(_backoff(ctx)) from exc
+        raise
     except (RequestError, RequestTimeout) as exc:
         raise RetryJob(_backoff(ctx)) from exc
     except DBAPIError as exc:
         if is_transient(exc):  # lost a deadlock or a lock wait: the whole unit runs again shortly
             raise RetryJob(0.1 * int(ctx.get("job_try", 1))) from exc
-        raise
-    except RequestFailed as exc:
-        if exc.response.status_code >= 500 or exc.response.status_code in (403, 429):
-            raise RetryJob(_backoff(ctx)) from exc
         raise
     await outbox.dispatch(rt.sessions, rt.require_queue(), staged)
 

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from githubkit.exception import RequestFailed
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
@@ -127,8 +128,13 @@ async def _publish(
             return None
         run_id = claimed.check_run_id
     if run_id is not None:
-        run = await api.update_check_run(repo.owner, repo.name, run_id, **check)  # type: ignore[arg-type]
-    else:
+        try:
+            run = await api.update_check_run(repo.owner, repo.name, run_id, **check)  # type: ignore[arg-type]
+        except RequestFailed as exc:
+            if exc.response.status_code != 404:
+                raise
+            run_id = None  # the run is gone (deleted with its check suite): report on a new one
+    if run_id is None:
         run = await api.create_check_run(repo.owner, repo.name, head_sha=sha, **check)  # type: ignore[arg-type]
         await claims.record(rt.sessions, repo.id, branch, sha, run.id)
     log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, sha, conclusion)

@@ -370,6 +370,7 @@ def create_check_run(gh: FakeGitHub, req: Request, owner: str, name: str) -> Res
     run: dict[str, Any] = {
         "id": gh.next_id(),
         "repo": repo.full_name,
+        "repo_id": repo.id,  # a run belongs to the repository, whatever it is called later
         "name": body["name"],
         "head_sha": body["head_sha"],
         "status": "queued",
@@ -390,7 +391,7 @@ def create_check_run(gh: FakeGitHub, req: Request, owner: str, name: str) -> Res
 @router.route("PATCH", REPO + r"/check-runs/(\d+)")
 def update_check_run(gh: FakeGitHub, req: Request, owner: str, name: str, run_id: str) -> Response:
     repo = require_repo(gh, req, owner, name, ("checks", "write"))
-    run = next((r for r in gh.check_runs if r["id"] == int(run_id) and r["repo"] == repo.full_name), None)
+    run = next((r for r in gh.check_runs if r["id"] == int(run_id) and r["repo_id"] == repo.id), None)
     if run is None:
         raise ApiError(404, "Not Found")
     _apply_check_run_update(run, req.json() or {})
@@ -431,6 +432,7 @@ def create_status(gh: FakeGitHub, req: Request, owner: str, name: str, sha: str)
     record = {
         "id": gh.next_id(),
         "repo": repo.full_name,
+        "repo_id": repo.id,  # a run belongs to the repository, whatever it is called later
         "sha": repo.resolve(sha),
         "state": body["state"],
         "context": body.get("context") or "default",

@@ -197,3 +197,19 @@ async def test_a_claim_abandoned_by_a_dead_job_is_taken_over(service: Service, i
     assert [t.owned for t in takers] == [True, False]
     await claims.record(sessions, installed.id, "main", "a" * 40, 42)
     assert await claims.claim(sessions, installed.id, "main", "a" * 40) == claims.Claim(owned=False, check_run_id=42)
+
+
+async def test_a_check_run_gone_from_github_is_created_again(
+    service: Service, fake_github: Any, installed: Any
+) -> None:
+    """A 404 from GitHub is an answer, not an outage: no retries with backoff, a new run instead."""
+    from jobs.tasks import check_context_file
+
+    sha = await _push(service, installed, "main", {"context.json": VALID_CONTEXT})
+    [first] = fake_github.check_runs
+    fake_github.check_runs.clear()  # deleted on GitHub (with its check suite)
+    await check_context_file({"runtime": service.runtime, "job_try": 1}, installed.id, "main", sha)
+    [second] = fake_github.check_runs
+    assert second["head_sha"] == sha and second["id"] != first["id"]
+    [row] = [r for r in await context_files(service, installed.id) if r.commit_sha == sha]
+    assert row.check_run_id == second["id"]
