@@ -1,4 +1,4 @@
-"""The README badge: a small SVG, computed without any lookup so it is always instant and cacheable."""
+"""The README badge: a small SVG (what it says is decided by app.links.controller)."""
 
 from __future__ import annotations
 

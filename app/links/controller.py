@@ -10,6 +10,8 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Redirect, Response
 
+from app.accounts.repository import find_repository
+from app.accounts.visibility import Visibility, installation_of, visibility
 from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
@@ -42,9 +44,11 @@ async def default_branch_link(
 
 
 @get("/{owner:str}/{repo:str}/context/{context_id:str}/badge.svg", summary="README badge", media_type="image/svg+xml")
-async def default_branch_badge(owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]) -> Response[str]:
+async def default_branch_badge(
+    request: Request, owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
+) -> Response[str]:
     """The badge for a context link."""
-    return _badge(context_id)
+    return await _badge(request, owner, repo, context_id)
 
 
 @get("/{owner:str}/{repo:str}/tree/{rest:path}", summary="Visitor link or badge on a branch", cache=False)
@@ -57,7 +61,7 @@ async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str
     if link is None:
         return _error_response(request, ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID."))
     if link.badge:
-        return _badge(link.context_id)
+        return await _badge(request, owner, repo, link.context_id)
     return await _serve_link(request, owner, repo, link.branch, link.context_id)
 
 
@@ -129,9 +133,18 @@ def _error_response(request: Request, exc: LinkError) -> Response:
     return Response(page, status_code=exc.status_code, media_type="text/html", headers=headers)
 
 
-def _badge(context_id: str) -> Response[str]:
-    svg = badge_svg("contextjson", context_id[:40] if CONTEXT_ID.match(context_id) else "invalid")
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Response[str]:
+    """The context id on a badge while the repository is public; "unavailable" once it is not."""
+    runtime: Runtime = request.app.state.runtime
+    message = context_id[:40] if CONTEXT_ID.match(context_id) else "invalid"
+    async with runtime.sessions() as session:
+        found = await find_repository(session, owner, repo) if OWNER_NAME.match(owner) else None
+        seen = visibility(found, await installation_of(session, found))
+    if seen is not Visibility.PUBLIC:
+        message = "unavailable"
+    svg = badge_svg("contextjson", message)
+    # Short-lived in caches (GitHub's image proxy among them), so a repository made private shows it soon.
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
 
 
 ROUTES = [default_branch_link, default_branch_badge, branch_link]

@@ -21,6 +21,7 @@ from sqlmodel import col
 
 from app.accounts import repository as repo_sql
 from app.accounts.old_names import find_by_old_name
+from app.accounts.visibility import Visibility, installation_of, visibility
 from app.billing.budget import available_micros
 from app.contexts import heads
 from app.contexts import repository as ctx_sql
@@ -109,10 +110,10 @@ async def _active_repository(session: AsyncSession, req: LinkRequest) -> Reposit
         raise errors.RepoNotFound(
             f"contextjson does not know {name}: the repository does not exist, or the App is not installed on it."
         )
-    installation = await repo_sql.get_installation(session, repo.installation_id) if repo.installation_id else None
-    if not repo.active or installation is None or not installation.active:
+    seen = visibility(repo, await installation_of(session, repo))
+    if seen in (Visibility.GONE, Visibility.SUSPENDED):
         raise errors.AppNotInstalled(f"The contextjson App is not (or no longer) installed on {name}.")
-    if repo.private:
+    if seen is Visibility.PRIVATE:
         raise errors.PrivateRepository(
             f"{name} is private. Answers about private code are only shown to people who can read it; "
             "visitor login is not available yet, so this link does not work for private repositories."

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
+from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.models import Installation, Repository, Result
 from app.errors import AppError, NotFound
 from app.results import repository as results_sql
@@ -34,7 +35,7 @@ async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | 
         repo = await session.get(Repository, result.repository_id) if result.repository_id else None
         if repo is not None:
             # Read on every request, so a repository made private or uninstalled stops here on every replica.
-            _check_still_public(repo, await session.get(Installation, repo.installation_id or 0))
+            _check_still_public(repo, await installation_of(session, repo))
         fallback = None
         if result.status == "failed" and result.repository_id and result.context_id:
             last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
@@ -44,19 +45,20 @@ async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | 
 
 def _check_still_public(repo: Repository, installation: Installation | None) -> None:
     """An answer is public only while its repository is public, present and served by a live installation."""
-    if not repo.active or installation is None or installation.deleted_at is not None:
+    seen = visibility(repo, installation)
+    if seen is Visibility.GONE:
         raise NotFound(
             "This answer is no longer available: its repository was deleted, or the contextjson App was "
             "removed from it.",
             code="results.repository_gone",
         )
-    if installation.suspended_at is not None:
+    if seen is Visibility.SUSPENDED:
         raise AppError(
             "This answer is not available while the contextjson App is suspended on its repository.",
             code="results.installation_suspended",
             status_code=403,
         )
-    if repo.private:
+    if seen is Visibility.PRIVATE:
         raise AppError(
             "This answer is about a repository that is now private, so it is no longer shown publicly.",
             code="results.repository_private",

@@ -67,6 +67,8 @@ async def _assert_result_withheld(installed: Installed, result: dict[str, Any], 
 
 async def test_privatized_stops_the_link_and_every_earlier_answer_at_once(installed: Installed) -> None:
     result = await _answered_with_cache(installed)
+    badge = installed.base + "/context/explain/badge.svg"
+    assert ">explain</text>" in (await installed.service.client.get(badge)).text
     installed.fake_github.edit_repo(installed.repo, private=True)
     await _send(installed, "repository", repository_payload("privatized", installed.repo, INSTALLATION_ID))
 
@@ -76,6 +78,8 @@ async def test_privatized_stops_the_link_and_every_earlier_answer_at_once(instal
     await _assert_result_withheld(installed, result, 403)
     body = (await installed.service.client.get(f"/r/{result['id']}.json")).json()
     assert body["error"] == "results.repository_private" and "private" in body["detail"]
+    unavailable = await installed.service.client.get(badge)
+    assert ">unavailable</text>" in unavailable.text and "explain" not in unavailable.text
 
     installed.fake_github.edit_repo(installed.repo, private=False)
     await _send(installed, "repository", repository_payload("publicized", installed.repo, INSTALLATION_ID))
