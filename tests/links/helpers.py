@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -107,3 +108,10 @@ async def install_repo(
     if drain:
         await service.drain_jobs()
     return Installed(service, fake_github, repo)
+
+
+async def finish_link_refreshes(service: Service) -> int:
+    """Wait for the background refreshes that stale hits started; returns how many there were."""
+    refreshes = list(service.app.state.link_server._inflight.values())
+    await asyncio.wait_for(asyncio.gather(*refreshes, return_exceptions=True), timeout=30)
+    return len(refreshes)

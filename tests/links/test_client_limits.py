@@ -17,7 +17,7 @@ from app.db.models import Repository, RepositoryName, utcnow
 from app.links.clients import client_key, client_network
 from app.settings import Settings
 from tests.conftest import Service
-from tests.links.helpers import Installed, install_repo
+from tests.links.helpers import Installed, finish_link_refreshes, install_repo
 
 ServiceFactory = Callable[..., AbstractAsyncContextManager[Service]]
 
@@ -110,7 +110,7 @@ async def test_a_refused_refresh_evicts_the_cached_link(service: Service, fake_g
         await session.commit()
     stale = await installed.click()
     assert stale.status_code == 303  # served once from memory while the refresh runs...
-    await asyncio.sleep(0.3)
+    assert await finish_link_refreshes(service) == 1  # the stale hit started one background refresh
     gone = await installed.click()
     assert gone.status_code == 404 and "no longer" in gone.text  # ...which was refused, so it was evicted
 

@@ -12,7 +12,7 @@ from app.fetch import FetchPolicy
 from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from tests.conftest import Service
 from tests.fakes.llm import default_reply, estimate_completion_tokens
-from tests.links.helpers import Installed, install_repo
+from tests.links.helpers import Installed, finish_link_refreshes, install_repo
 from tests.support.servers import run_asgi_in_thread
 
 
@@ -249,7 +249,7 @@ async def test_stale_link_is_served_while_refreshed(installed: Installed, fake_l
     await asyncio.sleep(0.02)
     stale = await installed.click()
     assert stale.headers["location"] == f"/r/{first['id']}"  # answered at once from the stale entry
-    await asyncio.sleep(0.3)  # the background refresh resolves the new head
+    assert await finish_link_refreshes(installed.service) == 1  # the background refresh resolves the new head
     await installed.service.drain_jobs()
     fresh = await installed.click()
     assert fresh.headers["location"] != f"/r/{first['id']}"
