@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
-from litestar.response import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import dashboard
 from app.contexts.json_schema import context_json_schema
 from app.db.session import provide_runtime, provide_session
-from app.errors import AppError
 from app.health import healthz, livez
 from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
 from app.logs import install_log_redaction
 from app.metrics import MetricsController
-from app.pages import message_page
+from app.problems import EXCEPTION_HANDLERS
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.results.controller import ROUTES as RESULT_ROUTES
 from app.results.repository import unfinished_result_ids
@@ -36,37 +31,6 @@ from app.settings import Settings, get_settings
 from app.startup import check_secret_key
 from app.webhooks.controller import github_webhook
 from app.webhooks.repository import stale_pending_ids
-
-log = logging.getLogger("contextjson")
-
-
-def _wants_html(request: Request) -> bool:
-    """Browsers get a readable page; API clients (and anything asking for JSON) get JSON."""
-    accept = request.headers.get("accept", "")
-    return "text/html" in accept and "application/json" not in accept
-
-
-def _error(request: Request, status: int, code: str, title: str, detail: str, headers: Any = None) -> Response[Any]:
-    if _wants_html(request):
-        page = message_page(title, detail, links=[("contextjson home", "/")])
-        return Response(page, status_code=status, media_type="text/html", headers=headers)
-    return Response({"error": code, "detail": detail}, status_code=status, headers=headers)
-
-
-def _app_error(request: Request, exc: AppError) -> Response[Any]:
-    title = "Not found" if exc.status_code == 404 else "Request failed"
-    return _error(request, exc.status_code, exc.code, title, exc.detail)
-
-
-def _http_error(request: Request, exc: HTTPException) -> Response[Any]:
-    return _error(request, exc.status_code, "http_error", "Request failed", str(exc.detail), exc.headers)
-
-
-def _internal_error(request: Request, exc: Exception) -> Response[Any]:
-    """Unexpected failures are logged with their traceback and answered with a clear, stable body."""
-    log.error("http.internal_error path=%s", request.url.path, exc_info=exc)
-    detail = "Something went wrong on our side; it has been logged."
-    return _error(request, 500, "internal_error", "Something went wrong", detail)
 
 
 def _make_queue(runtime: Runtime) -> JobQueue:
@@ -133,7 +97,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
             DefineMiddleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies),  # type: ignore[arg-type]
             prometheus.middleware,
         ],
-        exception_handlers={AppError: _app_error, HTTPException: _http_error, Exception: _internal_error},  # type: ignore[dict-item]
+        # One handler for everything: HTML for browsers, problem+json for the rest (see app.problems).
+        exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="contextjson", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin(path="/")]
         ),

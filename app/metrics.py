@@ -12,9 +12,10 @@ import ipaddress
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.plugins.prometheus import PrometheusController
+
+from app.errors import Forbidden, Unauthorized
 
 _PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
 
@@ -39,11 +40,15 @@ def metrics_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
     token = connection.app.state.runtime.settings.metrics_token
     if token:
         if not _bearer_matches(connection, token):
-            raise NotAuthorizedException(
-                "/metrics needs Authorization: Bearer <METRICS_TOKEN>", headers={"WWW-Authenticate": "Bearer"}
+            raise Unauthorized(
+                "/metrics needs Authorization: Bearer <METRICS_TOKEN>",
+                code="metrics.unauthorized",
+                headers={"WWW-Authenticate": "Bearer"},
             )
     elif not _is_local(connection):
-        raise PermissionDeniedException("/metrics answers local requests only; set METRICS_TOKEN to scrape it")
+        raise Forbidden(
+            "/metrics answers local requests only; set METRICS_TOKEN to scrape it", code="metrics.forbidden"
+        )
 
 
 class MetricsController(PrometheusController):

@@ -26,6 +26,7 @@ from github_app import GitHubApp, GitHubAppConfig
 class GitHubAppNotConfigured(AppError):
     status_code = 503
     code = "github.not_configured"
+    title = "The GitHub App is not configured"
 
 
 @dataclass

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from litestar import Request, get
 from litestar.params import FromPath
-from litestar.response import Redirect, Response
+from litestar.response import Response
 
 from app.accounts.repository import find_repository
 from app.accounts.visibility import Visibility, installation_of, visibility
@@ -21,7 +21,6 @@ from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
 from app.links.server import REFUSED, LinkServer
-from app.pages import message_page
 from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.links")
@@ -57,9 +56,9 @@ async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str
     try:
         link = split_tree_link(request.scope.get("raw_path"), rest)
     except InvalidBranchName as exc:
-        return _error_response(request, errors.InvalidBranchName(f"The branch in this link {exc}."))
+        raise errors.InvalidBranchName(f"The branch in this link {exc}.") from None
     if link is None:
-        return _error_response(request, ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID."))
+        raise ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID.")
     if link.badge:
         return await _badge(request, owner, repo, link.context_id)
     return await _serve_link(request, owner, repo, link.branch, link.context_id)
@@ -86,7 +85,10 @@ async def _serve_link(request: Request, owner: str, repo: str, branch: str | Non
         return _moved(moved, branch, context_id)
     except LinkError as exc:
         REFUSED.inc()
-        return _error_response(request, exc)
+        if exc.fallback_url and isinstance(exc, BudgetExhausted | RateLimited | RepoGenerationsLimited):
+            # Never a dead end: show the last good answer, marked as older.
+            return Response(b"", status_code=303, headers={"Location": exc.fallback_url})
+        raise  # app.problems answers: a page for browsers, problem+json for everyone else
     return _see_result(result_id)
 
 
@@ -119,18 +121,6 @@ def _see_result(result_id: str) -> Response:
 def _client_key(request: Request, runtime: Runtime) -> str:
     """A keyed hash of the client's network (the proxy-header middleware has already found the client)."""
     return client_key(request.client.host if request.client else None, runtime.settings.secret_key)
-
-
-def _error_response(request: Request, exc: LinkError) -> Response:
-    if exc.fallback_result_id and isinstance(exc, BudgetExhausted | RateLimited | RepoGenerationsLimited):
-        # Never a dead end: show the last good answer, marked as older.
-        return Redirect(f"/r/{exc.fallback_result_id}?older={exc.code.split('.')[-1]}", status_code=303)
-    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-    if "application/json" in request.headers.get("accept", ""):
-        body = {"error": exc.code, "title": exc.title, "detail": exc.detail}
-        return Response(body, status_code=exc.status_code, headers=headers)
-    page = message_page(exc.title, exc.detail, links=[("What is contextjson?", "/")])
-    return Response(page, status_code=exc.status_code, media_type="text/html", headers=headers)
 
 
 async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Response[str]:

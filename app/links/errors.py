@@ -1,4 +1,4 @@
-"""Why a visitor link cannot be served; each becomes an HTML page (or JSON) with the right status."""
+"""Why a visitor link cannot be served; each becomes an error page (or a problem document) with the right status."""
 
 from __future__ import annotations
 
@@ -11,9 +11,16 @@ class LinkError(AppError):
     title = "This link can't be answered"
 
     def __init__(self, detail: str, *, fallback_result_id: str | None = None, retry_after: int | None = None):
-        super().__init__(detail)
         self.fallback_result_id = fallback_result_id
-        self.retry_after = retry_after
+        links = [("Read the last answer (older)", self.fallback_url)] if self.fallback_url else []
+        super().__init__(detail, retry_after=retry_after, links=links)
+
+    @property
+    def fallback_url(self) -> str | None:
+        """The last good answer of this link, marked as older (with why), if there is one."""
+        if not self.fallback_result_id:
+            return None
+        return f"/r/{self.fallback_result_id}?older={self.code.split('.')[-1]}"
 
 
 class RepoNotFound(LinkError):

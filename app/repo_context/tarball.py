@@ -44,14 +44,14 @@ _HEADER_TYPES = (tarfile.XHDTYPE, tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE) + ta
 class ArchiveTooLarge(PayloadTooLarge):
     """The archive breaks a size limit (total bytes, file count, a header or one file)."""
 
-    code = "archive_too_large"
+    code = "archive.too_large"
 
 
 class InvalidArchive(AppError):
     """The archive is not a readable (gzipped) tar."""
 
     status_code = 502
-    code = "archive_invalid"
+    code = "archive.invalid"
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,6 +81,7 @@ class TooManyWatchers(AppError):
 
     status_code = 503
     code = "stream.busy"
+    title = "Too many live answers are being watched here"
 
 
 def make_broker(redis_url: str | None) -> TokenBroker:

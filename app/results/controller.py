@@ -12,7 +12,7 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.models import Installation, Repository, Result
-from app.errors import AppError, NotFound
+from app.errors import Forbidden, NotFound
 from app.results import repository as results_sql
 from app.results.broker import StreamEvent
 from app.results.failures import public_error
@@ -51,18 +51,19 @@ def _check_still_public(repo: Repository, installation: Installation | None) -> 
             "This answer is no longer available: its repository was deleted, or the contextjson App was "
             "removed from it.",
             code="results.repository_gone",
+            title="This answer is no longer available",
         )
     if seen is Visibility.SUSPENDED:
-        raise AppError(
+        raise Forbidden(
             "This answer is not available while the contextjson App is suspended on its repository.",
             code="results.installation_suspended",
-            status_code=403,
+            title="This answer is not available",
         )
     if seen is Visibility.PRIVATE:
-        raise AppError(
+        raise Forbidden(
             "This answer is about a repository that is now private, so it is no longer shown publicly.",
             code="results.repository_private",
-            status_code=403,
+            title="This repository is private now",
         )
 
 

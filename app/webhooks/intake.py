@@ -20,6 +20,7 @@ log = logging.getLogger("contextjson.webhooks")
 class WebhookNotConfigured(AppError):
     status_code = 503
     code = "webhooks.not_configured"
+    title = "Webhooks are not configured"
 
 
 @dataclass(frozen=True)

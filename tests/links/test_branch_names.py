@@ -20,6 +20,7 @@ from app.db.models import BranchHead, ContextFile, LedgerEntry, Repository, Resu
 from app.settings import Settings
 from tests.conftest import Service
 from tests.links.helpers import CONTEXT, Installed, install_repo
+from tests.support.problems import BROWSER_ACCEPT, assert_error_page, assert_problem
 
 
 @pytest.fixture
@@ -57,9 +58,9 @@ SPELLINGS_OF_MAIN = [
 async def test_no_spelling_of_main_buys_another_generation(installed: Installed, fake_llm: Any, spelling: str) -> None:
     first = await installed.click_and_finish("/tree/main/context/explain")
     rows = await _rows(installed.service)
-    resp = await installed.click(f"/tree/{spelling}/context/explain")
+    resp = await installed.click(f"/tree/{spelling}/context/explain", accept=BROWSER_ACCEPT)
     assert resp.status_code in (400, 404), resp.text
-    assert "text/html" in resp.headers["content-type"] and "<h1>" in resp.text
+    assert_error_page(resp, resp.status_code)
     await installed.service.drain_jobs()
     assert fake_llm.call_count == 1 and len(await installed.debits()) == 1
     assert await _rows(installed.service) == rows  # nothing written for a link that does not resolve
@@ -72,14 +73,13 @@ async def test_dot_segments_cannot_reach_another_repository(installed: Installed
     for path in ("..%2F..%2Fsecret%2Fbranches%2Fmain", "..%2F..%2Fnothing-here%2Fbranches%2Fmain"):
         resp = await installed.click(f"/tree/{path}/context/explain", accept="application/json")
         # The same answer whether the other repository exists or not: it is never looked at.
-        assert resp.status_code == 400 and resp.json()["error"] == "link.invalid_branch"
+        assert_problem(resp, 400, "link.invalid_branch")
     assert [r.path for r in fake_github.requests[before:]] == []
 
 
 async def test_nul_in_a_branch_is_a_clear_error_not_a_crash(installed: Installed) -> None:
     resp = await installed.click("/tree/main%00/context/explain", accept="application/json")
-    assert resp.status_code == 400 and resp.json()["error"] == "link.invalid_branch"
-    assert "control character" in resp.json()["detail"]
+    assert "control character" in assert_problem(resp, 400, "link.invalid_branch")["detail"]
 
 
 HOSTILE_BRANCHES = [

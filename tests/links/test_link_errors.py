@@ -1,4 +1,4 @@
-"""Every way a link can fail gets a page that says which, with the right status (and JSON on request)."""
+"""Every way a link can fail gets a page that says which, with the right status (problem+json for API clients)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,18 @@ import pytest
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, install_repo
 from tests.support.payloads import installation_payload
+from tests.support.problems import BROWSER_ACCEPT, assert_error_page, assert_problem
 
 
-async def _get(service: Service, path: str, *, as_json: bool = False) -> Any:
-    headers = {"accept": "application/json"} if as_json else {}
-    return await service.client.get(path, headers=headers)
+async def _get(service: Service, path: str, *, accept: str = "*/*") -> Any:
+    return await service.client.get(path, headers={"accept": accept})
 
 
 async def _assert_page(service: Service, path: str, status: int, code: str, phrase: str) -> None:
-    page = await _get(service, path)
-    assert page.status_code == status, page.text
-    assert page.headers["content-type"].startswith("text/html") and "<h1>" in page.text
-    assert phrase in page.text
-    data = (await _get(service, path, as_json=True)).json()
-    assert data["error"] == code
+    page = assert_error_page(await _get(service, path, accept=BROWSER_ACCEPT), status)
+    assert phrase in page
+    for accept in ("application/json", "*/*"):
+        assert phrase in assert_problem(await _get(service, path, accept=accept), status, code)["detail"]
 
 
 async def test_unknown_repository(service: Service) -> None:
@@ -85,8 +83,7 @@ async def test_uninstalled_app(service: Service, fake_github: Any) -> None:
 
 @pytest.mark.parametrize("path", ["/r/doesnotexist123", "/r/bad!id", "/r/doesnotexist123.json"])
 async def test_unknown_result(service: Service, path: str) -> None:
-    resp = await _get(service, path)
-    assert resp.status_code == 404 and resp.json()["error"] == "results.not_found"
+    assert_problem(await _get(service, path), 404, "results.not_found")
 
 
 async def test_streaming_page_works_without_javascript(service: Service, fake_github: Any, fake_llm: Any) -> None:
@@ -101,8 +98,6 @@ async def test_streaming_page_works_without_javascript(service: Service, fake_gi
 
 
 async def test_unknown_result_in_a_browser_is_a_page(service: Service) -> None:
-    resp = await service.client.get("/r/doesnotexist123", headers={"accept": "text/html,application/xhtml+xml"})
-    assert resp.status_code == 404 and resp.headers["content-type"].startswith("text/html")
-    assert "<h1>Not found</h1>" in resp.text and "doesnotexist123" in resp.text
-    unknown_route = await service.client.get("/no/such/page/here", headers={"accept": "text/html"})
-    assert unknown_route.status_code == 404 and "<h1>" in unknown_route.text
+    page = assert_error_page(await _get(service, "/r/doesnotexist123", accept="text/html,application/xhtml+xml"), 404)
+    assert "<h1>Not found</h1>" in page and "doesnotexist123" in page
+    assert_error_page(await _get(service, "/no/such/page/here", accept="text/html"), 404)

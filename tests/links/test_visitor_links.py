@@ -13,6 +13,7 @@ from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from tests.conftest import Service
 from tests.fakes.llm import default_reply, estimate_completion_tokens
 from tests.links.helpers import Installed, finish_link_refreshes, install_repo
+from tests.support.problems import BROWSER_ACCEPT, assert_error_page, assert_problem
 from tests.support.servers import run_asgi_in_thread
 
 
@@ -85,11 +86,10 @@ async def test_concurrent_first_clicks_make_one_upstream_call(installed: Install
 
 async def test_exhausted_budget_without_history_says_so(installed: Installed, fake_llm: Any) -> None:
     await installed.set_balance(0)
-    resp = await installed.click()
-    assert resp.status_code == 402
-    assert "budget" in resp.text and "<html" in resp.text
-    json_resp = await installed.click(accept="application/json")
-    assert json_resp.status_code == 402 and json_resp.json()["error"] == "link.budget_exhausted"
+    page = assert_error_page(await installed.click(accept=BROWSER_ACCEPT), 402)
+    assert "budget" in page
+    for accept in ("application/json", "*/*"):
+        assert "budget" in assert_problem(await installed.click(accept=accept), 402, "link.budget_exhausted")["detail"]
     assert fake_llm.call_count == 0
 
 

@@ -13,6 +13,7 @@ from litestar import Litestar
 from app.app import create_app
 from app.settings import Settings
 from tests import db
+from tests.support.problems import assert_problem
 
 TOKEN = "metrics-token-for-the-scraper-0123456789"
 LOOPBACK, REMOTE = ("127.0.0.1", 40000), ("203.0.113.7", 40000)
@@ -62,8 +63,7 @@ async def test_without_a_token_everyone_else_is_refused(
     app: Litestar, client: tuple[str, int], headers: dict[str, str]
 ) -> None:
     response = await _get(app, "/metrics", client, headers)
-    assert response.status_code == 403
-    assert "set METRICS_TOKEN" in response.json()["detail"]
+    assert "set METRICS_TOKEN" in assert_problem(response, 403, "metrics.forbidden")["detail"]
     assert "litestar_requests_total" not in response.text
 
 
@@ -77,7 +77,8 @@ async def test_with_a_token_only_the_bearer_gets_in(app: Litestar, client: tuple
         {"Authorization": f"Basic {TOKEN}"},
     ):
         refused = await _get(app, "/metrics", client, headers)
-        assert refused.status_code == 401, headers
+        assert_problem(refused, 401, "metrics.unauthorized")
+        assert refused.headers["www-authenticate"] == "Bearer"
         assert refused.headers["www-authenticate"] == "Bearer"
     allowed = await _get(app, "/metrics", client, {"Authorization": f"Bearer {TOKEN}"})
     assert allowed.status_code == 200 and "litestar_requests_total" in allowed.text

@@ -89,7 +89,7 @@ def test_too_many_uncompressed_bytes_raises_even_for_unread_files() -> None:
         for _ in iter_files(bomb, ArchiveLimits(max_total_bytes=1_000_000), skipped):
             pass  # never read: skipping the data still counts
     assert isinstance(caught.value, PayloadTooLarge)
-    assert caught.value.code == "archive_too_large"
+    assert caught.value.code == "archive.too_large"
 
 
 def test_a_file_over_the_read_cap_can_be_skipped_but_not_read() -> None:

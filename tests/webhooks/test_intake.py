@@ -6,14 +6,14 @@ import json
 
 from app.db.models import WebhookDelivery
 from tests.conftest import Service
+from tests.support.problems import assert_problem
 from tests.support.webhook_examples import load_example, sign_payload
 from tests.webhooks.helpers import count, deliveries
 
 
 async def test_missing_signature_is_401_and_stores_nothing(service: Service) -> None:
     resp = await service.send_webhook("ping", load_example("ping"), signature="")
-    assert resp.status_code == 401
-    assert resp.json()["error"] == "webhooks.bad_signature"
+    assert_problem(resp, 401, "webhooks.bad_signature")
     assert await count(service, WebhookDelivery) == 0
 
 
@@ -37,8 +37,7 @@ async def test_malformed_json_with_valid_signature_is_400(service: Service) -> N
         "X-Hub-Signature-256": sign_payload("test-webhook-secret", body),
     }
     resp = await service.client.post("/webhooks/github", content=body, headers=headers)
-    assert resp.status_code == 400
-    assert resp.json()["error"] == "webhooks.malformed_json"
+    assert_problem(resp, 400, "webhooks.malformed_json")
     assert await count(service, WebhookDelivery) == 0
 
 
@@ -77,5 +76,5 @@ async def test_oversized_body_is_413(service: Service) -> None:
         "X-Hub-Signature-256": sign_payload("test-webhook-secret", body),
     }
     resp = await service.client.post("/webhooks/github", content=body, headers=headers)
-    assert resp.status_code == 413
+    assert_problem(resp, 413, "http.payload_too_large")
     assert await count(service, WebhookDelivery) == 0

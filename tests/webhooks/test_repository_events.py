@@ -15,6 +15,7 @@ from app.db.models import Account, Installation, Repository, RepositoryName
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, Installed, install_repo
 from tests.support.payloads import installation_payload, installation_repositories_payload
+from tests.support.problems import assert_error_page, assert_problem
 from tests.webhooks.repo_payloads import installation_target_renamed_payload, repository_payload
 
 RESULT_VARIANTS = ("", ".json", ".md", ".txt", "/stream")
@@ -61,8 +62,8 @@ async def _assert_result_withheld(installed: Installed, result: dict[str, Any], 
         assert result["text"] not in resp.text
     sse = await client.get(f"/r/{result['id']}", headers={"accept": "text/event-stream"})
     assert sse.status_code == status and result["text"] not in sse.text
-    page = await client.get(f"/r/{result['id']}", headers={"accept": "text/html"})
-    assert page.status_code == status and "<html" in page.text and result["text"] not in page.text
+    page = assert_error_page(await client.get(f"/r/{result['id']}", headers={"accept": "text/html"}), status)
+    assert result["text"] not in page
 
 
 async def test_privatized_stops_the_link_and_every_earlier_answer_at_once(installed: Installed) -> None:
@@ -76,8 +77,8 @@ async def test_privatized_stops_the_link_and_every_earlier_answer_at_once(instal
     link = await installed.click()  # was cached: must not redirect to the answer any more
     assert link.status_code == 403 and "private" in link.text
     await _assert_result_withheld(installed, result, 403)
-    body = (await installed.service.client.get(f"/r/{result['id']}.json")).json()
-    assert body["error"] == "results.repository_private" and "private" in body["detail"]
+    as_json = await installed.service.client.get(f"/r/{result['id']}.json")
+    assert "private" in assert_problem(as_json, 403, "results.repository_private")["detail"]
     unavailable = await installed.service.client.get(badge)
     assert ">unavailable</text>" in unavailable.text and "explain" not in unavailable.text
 
