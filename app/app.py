@@ -27,7 +27,7 @@ from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
 from app.logs import install_log_redaction
 from app.metrics import MetricsController
-from app.pages import message_page
+from app.pages import html_response, message_page, static_files_router
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.results.controller import ROUTES as RESULT_ROUTES
 from app.results.repository import unfinished_result_ids
@@ -49,7 +49,7 @@ def _wants_html(request: Request) -> bool:
 def _error(request: Request, status: int, code: str, title: str, detail: str, headers: Any = None) -> Response[Any]:
     if _wants_html(request):
         page = message_page(title, detail, links=[("contextjson home", "/")])
-        return Response(page, status_code=status, media_type="text/html", headers=headers)
+        return html_response(page, status_code=status, headers=headers)
     return Response({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
             *RESULT_ROUTES,
             *LINK_ROUTES,
             *dashboard.ROUTES,
+            static_files_router(),
         ],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},
         lifespan=[lifespan],

@@ -21,7 +21,7 @@ from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
 from app.links.server import REFUSED, LinkServer
-from app.pages import message_page
+from app.pages import html_response, message_page
 from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.links")
@@ -130,7 +130,7 @@ def _error_response(request: Request, exc: LinkError) -> Response:
         body = {"error": exc.code, "title": exc.title, "detail": exc.detail}
         return Response(body, status_code=exc.status_code, headers=headers)
     page = message_page(exc.title, exc.detail, links=[("What is contextjson?", "/")])
-    return Response(page, status_code=exc.status_code, media_type="text/html", headers=headers)
+    return html_response(page, status_code=exc.status_code, headers=headers)
 
 
 async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Response[str]:
