@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         try:
             yield
         finally:
+            await app.state.link_server.close()
             await runtime.close()
 
     # Visitor links are counted by app.links.server instead: the generic middleware costs more than a
