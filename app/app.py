@@ -22,6 +22,7 @@ from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
 from app.logs import install_log_redaction
 from app.metrics import MetricsController
+from app.pages import static_files_router
 from app.problems import EXCEPTION_HANDLERS
 from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.results.controller import ROUTES as RESULT_ROUTES
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         try:
             yield
         finally:
+            await app.state.link_server.close()
             await runtime.close()
 
     # Visitor links are counted by app.links.server instead: the generic middleware costs more than a
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
             *RESULT_ROUTES,
             *LINK_ROUTES,
             *dashboard.ROUTES,
+            static_files_router(),
         ],
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},
         lifespan=[lifespan],

@@ -1,36 +1,87 @@
-"""A plain, dependency-free HTML frame for the service's own pages (errors, results)."""
+"""The service's own HTML pages (errors, results), rendered from Jinja templates in app/templates.
+
+Pages carry no inline script or style: styles and scripts are files under /_static (app/static), so every
+page can be served with a strict Content-Security-Policy (PAGE_SECURITY_HEADERS).
+"""
 
 from __future__ import annotations
 
-from html import escape
+from pathlib import Path
+from typing import Any
 
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;
-line-height:1.55;color:#1f2328;background:#fff}
-a{color:#0969da}header.meta{color:#59636e;font-size:.9rem;margin-bottom:1rem}
-.notice{border:1px solid #d1d9e0;border-radius:6px;padding:.75rem 1rem;margin:1rem 0;background:#f6f8fa}
-.error{border-color:#cf222e;background:#ffebe9;color:#82071e}
-.older{border-color:#9a6700;background:#fff8c5}
-pre{background:#f6f8fa;padding:.75rem;border-radius:6px;overflow:auto;white-space:pre-wrap}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
-table{border-collapse:collapse}td,th{border:1px solid #d1d9e0;padding:.3rem .6rem}
-.align-center{text-align:center}.align-right{text-align:right}.align-left{text-align:left}
-button{font:inherit;padding:.3rem .8rem;border:1px solid #d1d9e0;border-radius:6px;background:#f6f8fa;cursor:pointer}
-"""
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Router
+from litestar.datastructures import CacheControlHeader
+from litestar.response import Response
+from litestar.static_files import create_static_files_router
+from markupsafe import Markup
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+# Not a possible GitHub login (those are letters, digits and hyphens), so it can never shadow a visitor link.
+STATIC_PATH = "/_static"
+
+# Answers are sanitised HTML (app.results.render) and may show images from anywhere over https; nothing
+# else is loaded from elsewhere, and nothing inline runs.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_SECURITY_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
 
 
-def html_page(title: str, body_html: str, *, head_extra: str = "") -> str:
-    """A complete HTML document; `body_html` must already be safe HTML."""
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)} · contextjson</title><style>{STYLE}</style>{head_extra}</head>"
-        f"<body>{body_html}</body></html>"
+def static_url(name: str) -> str:
+    return f"{STATIC_PATH}/{name}"
+
+
+def make_environment(*extra_loaders: BaseLoader) -> Environment:
+    """A Jinja environment over app/templates (after `extra_loaders`, e.g. the dashboard's own templates)."""
+    env = Environment(
+        loader=ChoiceLoader([*extra_loaders, FileSystemLoader(TEMPLATES_DIR)]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,  # a missing value is a bug to see in tests, not an empty spot on a page
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    env.globals["static"] = static_url
+    return env
+
+
+_ENV = make_environment()
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of app/templates; values are escaped unless wrapped in Markup."""
+    return _ENV.get_template(template).render(**context)
 
 
 def message_page(title: str, message: str, *, links: list[tuple[str, str]] = ()) -> str:  # type: ignore[assignment]
     """A page that explains something in words (message is plain text, escaped here)."""
-    paragraphs = "".join(f"<p>{escape(line)}</p>" for line in message.splitlines() if line.strip())
-    link_html = "".join(f'<p><a href="{escape(href)}">{escape(text)}</a></p>' for text, href in links)
-    return html_page(title, f"<h1>{escape(title)}</h1>{paragraphs}{link_html}")
+    return render("message.html", title=title, message=message, links=links)
+
+
+def html_response(page: str, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
+    """An HTML page with the security headers every page carries."""
+    return Response(
+        page, status_code=status_code, media_type="text/html", headers={**PAGE_SECURITY_HEADERS, **(headers or {})}
+    )
+
+
+def static_files_router() -> Router:
+    """/_static: the pages' stylesheet and scripts, cached for an hour (names are not versioned yet)."""
+    return create_static_files_router(
+        path=STATIC_PATH,
+        directories=[STATIC_DIR],
+        name="static",
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=3600, public=True),
+    )
+
+
+def safe(html: str) -> Markup:
+    """Mark HTML the service made and sanitised itself (rendered answers, nested templates) as safe."""
+    return Markup(html)  # noqa: S704

@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.db.engine import create_engine, create_sessionmaker
 from app.errors import AppError
 from app.fetch import FetchPolicy
-from app.links.cache import LinkCache
 from app.links.invalidation import InvalidationBus, make_invalidation_bus
-from app.links.ratelimit import RateLimiter, make_rate_limiter
 from app.llm import LLMClient
 from app.models_catalog import ModelCatalog, load_catalog
 from app.queue import JobQueue
@@ -35,8 +33,6 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     catalog: ModelCatalog
-    link_cache: LinkCache
-    rate_limiter: RateLimiter
     broker: TokenBroker
     llm: LLMClient
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
@@ -67,7 +63,6 @@ class Runtime:
         if self.queue is not None:
             await self.queue.close()
         await self.invalidation.close()
-        await self.rate_limiter.close()
         await self.broker.close()
         await self.llm.aclose()
         await self.engine.dispose()
@@ -81,8 +76,6 @@ def build_runtime(settings: Settings) -> Runtime:
         engine=engine,
         sessions=create_sessionmaker(engine),
         catalog=load_catalog(settings.models_file),
-        link_cache=LinkCache(settings.link_cache_ttl_seconds),
-        rate_limiter=make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour),
         broker=make_broker(settings.redis_url),
         invalidation=make_invalidation_bus(settings.redis_url),
         llm=LLMClient(

@@ -34,7 +34,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     SQLite (the one-process default) gets a single shared connection: requests and in-process jobs then
     queue for it in asyncio order instead of colliding on SQLite's file lock, whose busy handler sleeps in
     steps of up to 100 ms (that was the webhook acknowledgement's p99). Code must therefore never hold a
-    session across a call to GitHub or the model API, nor open a second session while one is in use.
+    session across a call to GitHub or the model API, nor open a second session while one is in use
+    (tests/database/test_held_connections.py watches every flow that calls out for the first).
     """
     url = async_database_url(database_url)
     if is_sqlite(url):

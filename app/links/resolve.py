@@ -29,6 +29,7 @@ from app.contexts.checks import snapshot_without_check
 from app.db.models import ContextFile, Repository, utcnow
 from app.links import errors
 from app.links.branches import BranchLookups
+from app.links.ratelimit import RateLimiter
 from app.results import repository as results_sql
 from app.results.ids import new_result_id
 from app.runtime import Runtime
@@ -60,7 +61,7 @@ class _Target:
     model: str
 
 
-async def resolve_link(rt: Runtime, req: LinkRequest, lookups: BranchLookups) -> LinkOutcome:
+async def resolve_link(rt: Runtime, req: LinkRequest, lookups: BranchLookups, limiter: RateLimiter) -> LinkOutcome:
     """Find or create the result a link points at; raises a LinkError saying why it can't."""
     target = await _resolve_target(rt, req, lookups)
     link_key = _link_key(target)
@@ -68,7 +69,7 @@ async def resolve_link(rt: Runtime, req: LinkRequest, lookups: BranchLookups) ->
         existing = await results_sql.live_result_for_link(session, link_key)
         if existing:
             return LinkOutcome(existing, created=False)
-        outcome = await _create_result(rt, session, req, target, link_key)
+        outcome = await _create_result(rt, limiter, session, req, target, link_key)
         await session.commit()  # a LinkError above leaves the session uncommitted: rolled back on close
     return outcome
 
@@ -190,7 +191,7 @@ def _context_entry(ctx: ContextFile, repo: Repository, branch: str, context_id: 
 
 
 async def _create_result(
-    rt: Runtime, session: AsyncSession, req: LinkRequest, target: _Target, link_key: str
+    rt: Runtime, limiter: RateLimiter, session: AsyncSession, req: LinkRequest, target: _Target, link_key: str
 ) -> LinkOutcome:
     """Insert the pending result (one per link key, whoever races) if budget and limits allow it."""
     repo = target.repo
@@ -216,7 +217,7 @@ async def _create_result(
     }
     if await results_sql.insert_link_result(session, values):
         # Only a generation this request really creates counts against the limits.
-        await _check_rate_limits(rt, session, repo, req)
+        await _check_rate_limits(rt, limiter, session, repo, req)
         return LinkOutcome(result_id, created=True)
     # Another request created it between our lookup and insert (single flight): use theirs.
     winner = await results_sql.live_result_for_link(session, link_key)
@@ -233,9 +234,11 @@ async def _check_budget(session: AsyncSession, repo: Repository, req: LinkReques
         )
 
 
-async def _check_rate_limits(rt: Runtime, session: AsyncSession, repo: Repository, req: LinkRequest) -> None:
+async def _check_rate_limits(
+    rt: Runtime, limiter: RateLimiter, session: AsyncSession, repo: Repository, req: LinkRequest
+) -> None:
     """Per client network, then per repository (so no set of addresses can drain a budget quickly)."""
-    retry_after = await rt.rate_limiter.hit(f"client:{req.client_key}")
+    retry_after = await limiter.hit(f"client:{req.client_key}")
     if retry_after is not None:
         raise errors.RateLimited(
             "You have started many new answers recently. Try again later.",
@@ -245,7 +248,7 @@ async def _check_rate_limits(rt: Runtime, session: AsyncSession, repo: Repositor
     cap = (
         repo.hourly_generation_cap if repo.hourly_generation_cap is not None else rt.settings.repo_generations_per_hour
     )
-    retry_after = await rt.rate_limiter.hit(f"repo:{repo.id}", cap)
+    retry_after = await limiter.hit(f"repo:{repo.id}", cap)
     if retry_after is not None:
         raise errors.RepoGenerationsLimited(
             f"{repo.full_name} has started its hourly number of new answers. Try again later.",

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from prometheus_client import Counter
 
 from app.links.branches import BranchLookups
-from app.links.cache import LinkKey
+from app.links.cache import LinkCache, LinkKey
 from app.links.errors import GitHubUnavailable, LinkError, RateLimited
+from app.links.ratelimit import make_rate_limiter
 from app.links.resolve import LinkRequest, resolve_link
 from app.queue import JOB_GENERATE
 from app.runtime import Runtime
@@ -29,16 +30,22 @@ HIT, STALE_HIT, LOOKUP, GENERATED, REFUSED = (
 
 
 class LinkServer:
-    """Per-process state for answering links: in-flight lookups and background refreshes."""
+    """Per-process state for answering links: the link cache, client limits, in-flight lookups and refreshes.
+
+    Web processes only: a worker never answers links, so it holds none of this.
+    """
 
     def __init__(self, runtime: Runtime):
         self._rt = runtime
+        settings = runtime.settings
+        self.cache = LinkCache(settings.link_cache_ttl_seconds)
+        self.rate_limiter = make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour)
         self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
         # Bumped by every forget: a lookup that started before one may have read what was just
         # invalidated, so it answers its caller but does not put its answer in the cache.
         self._epoch = 0
         self.lookups = BranchLookups(
-            runtime.rate_limiter,
+            self.rate_limiter,
             lookups_per_hour=runtime.settings.branch_lookups_per_hour,
             miss_ttl_seconds=runtime.settings.branch_miss_ttl_seconds,
         )
@@ -49,7 +56,7 @@ class LinkServer:
         `link` builds the full request only when a refresh needs it (hashing the client address costs
         more than a fresh hit).
         """
-        result_id, fresh = self._rt.link_cache.lookup(key)
+        result_id, fresh = self.cache.lookup(key)
         if result_id is None:
             return None
         if fresh:
@@ -82,19 +89,19 @@ class LinkServer:
         LOOKUP.inc()
         epoch = self._epoch
         try:
-            outcome = await resolve_link(self._rt, link, self.lookups)
+            outcome = await resolve_link(self._rt, link, self.lookups, self.rate_limiter)
         except LinkError as exc:
             if not isinstance(exc, GitHubUnavailable):
                 # A refused link must stop answering from memory at once (uninstalled, made private,
                 # context removed...); only a passing GitHub outage keeps serving what was cached.
-                self._rt.link_cache.forget(key)
+                self.cache.forget(key)
             raise
         if outcome.created:
             GENERATED.inc()
             await self._enqueue(outcome.result_id)
             log.info("links.generation_queued result=%s link=%s", outcome.result_id, "/".join(key))
         if epoch == self._epoch:
-            self._rt.link_cache.put(key, outcome.result_id)
+            self.cache.put(key, outcome.result_id)
         return outcome.result_id
 
     async def _enqueue(self, result_id: str) -> None:
@@ -108,19 +115,22 @@ class LinkServer:
     def forget_repo(self, owner: str, repo: str) -> None:
         """Drop everything this process remembers about a repository's links (push, rename, visibility)."""
         self._epoch += 1
-        self._rt.link_cache.forget_repo(owner, repo)
+        self.cache.forget_repo(owner, repo)
         self.lookups.forget_repo(owner, repo)
 
     def forget_result(self, result_id: str) -> None:
         """Drop links that point at a result (it failed, or may no longer be shown)."""
         self._epoch += 1
-        self._rt.link_cache.forget_result(result_id)
+        self.cache.forget_result(result_id)
 
     def forget_all(self) -> None:
         """Drop everything remembered about links (invalidations may have been missed, e.g. Redis was away)."""
         self._epoch += 1
-        self._rt.link_cache.clear()
+        self.cache.clear()
         self.lookups.clear()
+
+    async def close(self) -> None:
+        await self.rate_limiter.close()
 
     def _log_refresh_failure(self, task: asyncio.Task[str]) -> None:
         if not task.cancelled() and task.exception() is not None:

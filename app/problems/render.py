@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar.response import Response
 
+from app.pages import html_response as page_response
 from app.pages import message_page
 from app.problems.problem import Problem
 
@@ -40,7 +41,7 @@ def html_response(problem: Problem) -> Response[str]:
     """A full page with the title, the detail and the problem's links, for browsers."""
     page = message_page(problem.title, problem.detail, links=[*problem.links, HOME_LINK])
     headers = {**problem.headers, **_NEGOTIATED}
-    return Response(page, status_code=problem.status, media_type="text/html", headers=headers)
+    return page_response(page, status_code=problem.status, headers=headers)
 
 
 def openai_error_type(status: int) -> str:

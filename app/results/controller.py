@@ -13,6 +13,7 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.models import Installation, Repository, Result
 from app.errors import Forbidden, NotFound
+from app.pages import html_response
 from app.results import repository as results_sql
 from app.results.broker import StreamEvent
 from app.results.failures import public_error
@@ -85,7 +86,7 @@ async def result_view(
         raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
     answer_html = await _answer_html(runtime, result) if result.status == "done" else None
     page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
-    return Response(page, media_type="text/html", headers=headers)
+    return html_response(page, headers=headers)
 
 
 @get("/r/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")

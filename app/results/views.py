@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 from app.db.models import MICROS_PER_USD, Repository, Result
-from app.pages import html_page
+from app.pages import render, safe
 from app.results.failures import public_error
 from app.results.render import render_plain
 
@@ -46,81 +44,37 @@ def result_json(result: Result, repo: Repository | None) -> dict[str, Any]:
 
 def meta_html(result: Result, repo: Repository | None) -> str:
     """The line under the title: where the answer comes from, what it cost and who paid."""
-    name = escape(repo.full_name) if repo else "—"
-    where = f"{name} · {escape(result.branch or '')}@{escape((result.commit_sha or '')[:7])}"
-    parts = [where, f"context <code>{escape(result.context_id or '')}</code>", f"model {escape(result.model)}"]
+    meta: dict[str, Any] = {
+        "where": f"{repo.full_name if repo else '—'} · {result.branch or ''}@{(result.commit_sha or '')[:7]}",
+        "context_id": result.context_id or "",
+        "model": result.model,
+        "paid": result.status == "done",
+    }
     if result.status == "done":
-        tokens = (result.prompt_tokens or 0) + (result.completion_tokens or 0)
-        cost = Decimal(result.cost_micros) / MICROS_PER_USD
-        payer = escape(result.paid_by or (repo.owner if repo else "the owner"))
-        parts.append(f"{tokens:,} tokens · ${cost:.4f} paid by {payer}")
-        if result.cached_from:
-            parts.append("reused an identical earlier answer")
-        if result.finished_at:
-            parts.append(f"<time>{escape(result.finished_at.strftime('%Y-%m-%d %H:%M UTC'))}</time>")
-    return '<header class="meta">' + " · ".join(parts) + "</header>"
-
-
-def _body(result: Result, older: str | None, fallback_id: str | None, answer_html: str | None) -> str:
-    notices = ""
-    if older in OLDER_REASONS:
-        notices += f'<div class="notice older">Older answer. {escape(OLDER_REASONS[older])}</div>'
-    if result.status == "failed":
-        reason = escape(public_error(result.error_code, result.error))
-        notices += f'<div class="notice error" role="alert"><strong>No answer.</strong> {reason}'
-        if fallback_id:
-            notices += f' <a href="/r/{escape(fallback_id)}?older=budget_exhausted">Read the last answer</a>.'
-        notices += "</div>"
-        return notices
-    if result.status == "done":
-        # Stored when the answer finished; never rendered here, on the event loop.
-        html = answer_html if answer_html is not None else result.html or render_plain(result.text)
-        return notices + f'<article id="answer">{html}</article>'
-    waiting = "Working on it…" if not result.text else ""
-    return (
-        notices
-        + f'<article id="answer"><pre id="live">{escape(result.text)}</pre><p id="state">{waiting}</p></article>'
-        + "<noscript><p>This answer is still being written. Refresh the page to see more.</p></noscript>"
-    )
-
-
-_SCRIPT = """<script>
-(function(){
-  var id = %s, live = document.getElementById('live'), answer = document.getElementById('answer');
-  var state = document.getElementById('state'), text = '';
-  if (live) {
-    var source = new EventSource('/r/' + id + '/stream');
-    source.addEventListener('delta', function(e){ text += JSON.parse(e.data); live.textContent = text;
-      if (state) state.textContent = ''; });
-    source.addEventListener('reset', function(){ text = ''; live.textContent = ''; });
-    source.addEventListener('done', function(e){ var d = JSON.parse(e.data); answer.innerHTML = d.html;
-      var meta = document.querySelector('header.meta'); if (meta && d.meta) meta.outerHTML = d.meta; source.close(); });
-    source.addEventListener('error', function(e){ if (!e.data) return; source.close();
-      answer.innerHTML = ''; var box = document.createElement('div'); box.className = 'notice error';
-      box.textContent = 'No answer. ' + JSON.parse(e.data).message; answer.appendChild(box); });
-  }
-  var copy = document.getElementById('copy');
-  if (copy) copy.addEventListener('click', function(){
-    fetch('/r/' + id + '.md').then(function(r){ return r.text(); })
-      .then(function(md){ return navigator.clipboard.writeText(md); })
-      .then(function(){ copy.textContent = 'Copied'; });
-  });
-})();
-</script>"""
+        meta.update(
+            tokens=f"{(result.prompt_tokens or 0) + (result.completion_tokens or 0):,}",
+            cost=f"{Decimal(result.cost_micros) / MICROS_PER_USD:.4f}",
+            payer=result.paid_by or (repo.owner if repo else "the owner"),
+            reused=bool(result.cached_from),
+            finished=result.finished_at.strftime("%Y-%m-%d %H:%M UTC") if result.finished_at else None,
+        )
+    return render("result_meta.html", meta=meta)
 
 
 def result_page(
     result: Result, repo: Repository | None, *, older: str | None, fallback_id: str | None, answer_html: str | None
 ) -> str:
-    """The HTML result page; streams with JavaScript, and shows the text so far without it."""
-    title = f"{repo.full_name if repo else 'contextjson'} · {result.context_id or 'answer'}"
-    head_extra = ""
-    if result.status in ("pending", "streaming"):
-        head_extra = '<noscript><meta http-equiv="refresh" content="3"></noscript>'
-    tools = f'<p><button id="copy" type="button">Copy as Markdown</button> <a href="/r/{escape(result.id)}.md">.md</a>'
-    tools += f' · <a href="/r/{escape(result.id)}.json">.json</a> · <a href="/r/{escape(result.id)}.txt">.txt</a></p>'
-    body = (
-        f"<h1>{escape(title)}</h1>{meta_html(result, repo)}{_body(result, older, fallback_id, answer_html)}{tools}"
-        + _SCRIPT % json.dumps(result.id)
+    """The HTML result page; streams with app/static/result.js, and shows the text so far without it."""
+    # Stored when the answer finished (app.results.render); never rendered here, on the event loop.
+    answer = answer_html if answer_html is not None else result.html or render_plain(result.text)
+    return render(
+        "result.html",
+        title=f"{repo.full_name if repo else 'contextjson'} · {result.context_id or 'answer'}",
+        result=result,
+        meta_html=safe(meta_html(result, repo)),
+        older_reason=OLDER_REASONS.get(older or ""),
+        failure=public_error(result.error_code, result.error) if result.status == "failed" else None,
+        fallback_id=fallback_id,
+        answer_html=safe(answer) if result.status == "done" else None,
+        waiting=result.status in ("pending", "streaming"),
     )
-    return html_page(title, body, head_extra=head_extra)

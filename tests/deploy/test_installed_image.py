@@ -131,6 +131,11 @@ def test_migrate_and_serve_from_the_installed_package(image: tuple[Path, dict], 
         schema = httpx.get(f"{base}/schema/context.json")
         assert schema.status_code == 200 and schema.json()["$id"] == "http://127.0.0.1:8000/schema/context.json"
         assert httpx.get(f"{base}/metrics").status_code == 200  # this machine, no proxy
+        # Templates and static files are package data: a wheel without them serves 500s.
+        landing = httpx.get(f"{base}/")
+        assert landing.status_code == 200 and "/_static/contextjson.css" in landing.text
+        assert httpx.get(f"{base}/_static/contextjson.css").status_code == 200
+        assert httpx.get(f"{base}/_static/result.js").status_code == 200
         assert httpx.get(f"{base}/metrics", headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 403
     finally:
         stop_process(proc)

@@ -103,8 +103,8 @@ async def test_a_refused_refresh_evicts_the_cached_link(service: Service, fake_g
     """After an uninstall, a link cached on this replica stops answering at once, not after minutes."""
     installed = await install_repo(service, fake_github)
     first = await installed.click_and_finish()
-    service.runtime.link_cache._ttl = 0.01  # entries go stale at once; a refresh is started on each hit
-    service.runtime.link_cache.put(("acme", "widgets", "", "explain"), first["id"])
+    service.app.state.link_server.cache._ttl = 0.01  # entries go stale at once; a refresh is started on each hit
+    service.app.state.link_server.cache.put(("acme", "widgets", "", "explain"), first["id"])
     await asyncio.sleep(0.02)
     async with service.runtime.sessions() as session:  # another process processed the uninstall
         repo = (await session.execute(select(Repository))).scalar_one()

@@ -158,7 +158,7 @@ async def test_a_lookup_in_flight_during_a_forget_does_not_cache_its_answer(serv
         server.forget_repo("acme", "widgets")
     result_id = await lookup
     await service.drain_jobs()
-    assert service.runtime.link_cache.lookup(key) == (None, False)
+    assert service.app.state.link_server.cache.lookup(key) == (None, False)
     again = await installed.click("/tree/other/context/explain")  # looked up afresh, and cached this time
     assert again.headers["location"] == f"/r/{result_id}"
-    assert service.runtime.link_cache.lookup(key) == (result_id, True)
+    assert service.app.state.link_server.cache.lookup(key) == (result_id, True)
