@@ -9,7 +9,7 @@ from litestar.di import NamedDependency
 from litestar.response import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.queue import JOB_PROCESS_DELIVERY
+from app.jobs_catalog import process_delivery_job
 from app.runtime import Runtime
 from app.webhooks.intake import receive_github_delivery
 
@@ -37,9 +37,7 @@ async def github_webhook(
         return Response({"status": "duplicate", "delivery": receipt.delivery_id}, status_code=200)
     await session.commit()
     try:
-        await runtime.require_queue().enqueue(
-            JOB_PROCESS_DELIVERY, receipt.delivery_pk, job_id=f"delivery:{receipt.delivery_pk}"
-        )
+        await runtime.require_queue().enqueue(process_delivery_job(receipt.delivery_pk))
     except Exception:
         # Stored and committed: the periodic requeue picks it up, so the delivery is not lost.
         log.exception("github.enqueue_failed delivery=%s", receipt.delivery_id)
