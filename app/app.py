@@ -16,7 +16,6 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import dashboard
 from app.contexts.json_schema import context_json_schema
-from app.db.session import provide_runtime, provide_session
 from app.health import healthz, livez
 from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
@@ -24,14 +23,13 @@ from app.logs import install_log_redaction
 from app.metrics import MetricsController
 from app.pages import static_files_router
 from app.problems import EXCEPTION_HANDLERS
-from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
+from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
+from app.requeue import requeue_unfinished
 from app.results.controller import ROUTES as RESULT_ROUTES
-from app.results.repository import unfinished_result_ids
-from app.runtime import Runtime, build_runtime
+from app.runtime import Runtime, build_runtime, provide_runtime, provide_session
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
 from app.webhooks.controller import github_webhook
-from app.webhooks.repository import stale_pending_ids
 
 
 def _make_queue(runtime: Runtime) -> JobQueue:
@@ -40,17 +38,6 @@ def _make_queue(runtime: Runtime) -> JobQueue:
     return InProcessJobQueue(
         load_in_process_jobs(), {"runtime": runtime}, concurrency=runtime.settings.in_process_job_concurrency
     )
-
-
-async def _resume_pending(runtime: Runtime) -> None:
-    """In-process jobs die with the process: unprocessed deliveries and unfinished answers are queued again."""
-    async with runtime.sessions() as session:
-        pending = await stale_pending_ids(session, timedelta(0))
-        unfinished = await unfinished_result_ids(session)
-    for pk in pending:
-        await runtime.require_queue().enqueue(JOB_PROCESS_DELIVERY, pk, job_id=f"delivery:{pk}")
-    for result_id in unfinished:
-        await runtime.require_queue().enqueue(JOB_GENERATE, result_id, job_id=f"generate:{result_id}")
 
 
 def create_app(settings: Settings | None = None, *, queue: JobQueue | None = None) -> Litestar:
@@ -67,8 +54,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         app.state.link_server = LinkServer(runtime)
         runtime.invalidation.attach(app.state.link_server)
         await runtime.invalidation.start()  # cached links drop at once when another process changes them
-        if isinstance(runtime.queue, InProcessJobQueue):
-            await _resume_pending(runtime)
+        if isinstance(runtime.queue, InProcessJobQueue):  # in-process jobs died with the last process
+            await requeue_unfinished(runtime, timedelta(0))
         try:
             yield
         finally:

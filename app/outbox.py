@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from app.db.models import OutboxJob, utcnow
-from app.queue import FollowUp, JobQueue
+from app.jobs_catalog import JobCall
+from app.queue import JobQueue
 
 log = logging.getLogger("contextjson.jobs")
 
 
-async def stage(session: AsyncSession, followups: list[FollowUp]) -> list[tuple[int, FollowUp]]:
+async def stage(session: AsyncSession, followups: list[JobCall]) -> list[tuple[int, JobCall]]:
     """Write the follow-ups in the caller's transaction; returns their row ids, for `dispatch`."""
     rows = [OutboxJob(name=f.name, args=list(f.args), job_id=f.job_id, created_at=utcnow()) for f in followups]
     session.add_all(rows)
@@ -31,13 +32,13 @@ async def stage(session: AsyncSession, followups: list[FollowUp]) -> list[tuple[
 
 
 async def dispatch(
-    sessions: async_sessionmaker[AsyncSession], queue: JobQueue, staged: list[tuple[int, FollowUp]]
+    sessions: async_sessionmaker[AsyncSession], queue: JobQueue, staged: list[tuple[int, JobCall]]
 ) -> int:
     """Enqueue staged follow-ups (after their commit) and delete the rows of those enqueued; returns how many."""
     done: list[int] = []
     try:
         for row_id, followup in staged:
-            await queue.enqueue(followup.name, *followup.args, job_id=followup.job_id)
+            await queue.enqueue(followup)
             done.append(row_id)
     except Exception as exc:  # the queue is away: the rows stay, and the periodic requeue sends them later
         log.warning("jobs.followups_deferred count=%d error=%s", len(staged) - len(done), exc)
@@ -48,7 +49,7 @@ async def dispatch(
     return len(done)
 
 
-async def stale(session: AsyncSession, older_than: timedelta, limit: int = 500) -> list[tuple[int, FollowUp]]:
+async def stale(session: AsyncSession, older_than: timedelta, limit: int = 500) -> list[tuple[int, JobCall]]:
     """Staged follow-ups older than `older_than` that were never dispatched."""
     stmt = (
         select(OutboxJob)
@@ -57,4 +58,4 @@ async def stale(session: AsyncSession, older_than: timedelta, limit: int = 500) 
         .limit(limit)
     )
     rows = (await session.execute(stmt)).scalars()
-    return [(row.id, FollowUp(row.name, tuple(row.args), row.job_id)) for row in rows if row.id is not None]
+    return [(row.id, JobCall(row.name, tuple(row.args), row.job_id)) for row in rows if row.id is not None]

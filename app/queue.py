@@ -1,7 +1,7 @@
 """Enqueue background jobs by name: on arq (Redis) when REDIS_URL is set, else inside this process.
 
-`app` never imports `jobs`: the in-process runner resolves the job table from its dotted name, the
-same names arq workers register.
+`app` never imports `jobs`: the in-process runner resolves the job table from its dotted name, and both
+runners know jobs by the names in app/jobs_catalog.py.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from app.jobs_catalog import JobCall
 
 log = logging.getLogger("contextjson.queue")
 
@@ -40,7 +41,7 @@ class RetryJob(Exception):  # noqa: N818  (reads as an instruction: "retry job")
 
 
 class JobQueue(Protocol):
-    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None: ...
+    async def enqueue(self, call: JobCall) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -71,18 +72,18 @@ class ArqJobQueue:
                     self._pool = await create_pool(settings)
         return self._pool
 
-    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
-        """Queue `name(*args)`; a job_id already queued or running is not queued twice."""
+    async def enqueue(self, call: JobCall) -> None:
+        """Queue the call; a job id already queued or running is not queued twice."""
         pool = await self._get_pool()
         try:
-            await pool.enqueue_job(name, *args, _job_id=job_id)
+            await pool.enqueue_job(call.name, *call.args, _job_id=call.job_id)
         except REDIS_UNAVAILABLE as exc:
             # Every connection opened before a Redis restart fails once: start over on fresh ones, once. A pool
             # that cannot reach Redis fails again at once, and the next enqueue tries a new one.
             log.info("queue.reconnecting error=%s: %s", type(exc).__name__, exc)
             await self._forget(pool)
             pool = await self._get_pool()
-            await pool.enqueue_job(name, *args, _job_id=job_id)
+            await pool.enqueue_job(call.name, *call.args, _job_id=call.job_id)
 
     async def _forget(self, pool: Any) -> None:
         """Drop a pool whose connection failed, if this queue made it (a worker's pool belongs to arq)."""
@@ -114,15 +115,15 @@ class InProcessJobQueue:
         self._tasks: set[asyncio.Task[None]] = set()
         self._active_ids: set[str] = set()
 
-    async def enqueue(self, name: str, *args: Any, job_id: str | None = None) -> None:
-        """Start `name(*args)` in the background; unknown names fail loudly here, not later."""
-        if name not in self._functions:
-            raise KeyError(f"unknown job {name!r}")
-        if job_id is not None:
-            if job_id in self._active_ids:
+    async def enqueue(self, call: JobCall) -> None:
+        """Start the call in the background; unknown names fail loudly here, not later."""
+        if call.name not in self._functions:
+            raise KeyError(f"unknown job {call.name!r}")
+        if call.job_id is not None:
+            if call.job_id in self._active_ids:
                 return
-            self._active_ids.add(job_id)
-        task = asyncio.create_task(self._run(name, args, job_id), name=f"job:{name}")
+            self._active_ids.add(call.job_id)
+        task = asyncio.create_task(self._run(call.name, call.args, call.job_id), name=f"job:{call.name}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -160,19 +161,3 @@ def load_in_process_jobs() -> Mapping[str, JobFunction]:
     """The job table registered under IN_PROCESS_JOB_TABLE (module:attribute)."""
     module_name, attr = IN_PROCESS_JOB_TABLE.split(":")
     return getattr(importlib.import_module(module_name), attr)  # type: ignore[no-any-return]
-
-
-# Stable dotted job names (arq registers the same names in jobs/).
-JOB_PROCESS_DELIVERY = "github.process_delivery"
-JOB_SYNC_INSTALLATION = "github.sync_installation"
-JOB_CHECK_CONTEXT_FILE = "github.check_context_file"
-JOB_GENERATE = "results.generate"
-
-
-@dataclass(frozen=True)
-class FollowUp:
-    """A job a service wants run once the current transaction has committed."""
-
-    name: str
-    args: tuple[Any, ...]
-    job_id: str | None = None

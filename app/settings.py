@@ -70,10 +70,6 @@ class Settings(BaseSettings):
         """PUBLIC_URL without a trailing slash, for building absolute links."""
         return self.public_url.rstrip("/")
 
-    @property
-    def operator_login_set(self) -> frozenset[str]:
-        return frozenset(x.strip().lower() for x in self.operator_logins.split(",") if x.strip())
-
     def github_private_key_pem(self) -> str | None:
         """GITHUB_APP_PRIVATE_KEY may hold the PEM text itself or a path to a PEM file."""
         value = self.github_app_private_key

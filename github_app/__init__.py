@@ -1,6 +1,15 @@
 """GitHub App library: app JWT and cached installation tokens, webhook verification, typed API calls."""
 
-from github_app.api import BranchHead, CheckOutput, CheckRun, FileContent, FileTooLarge, InstallationAPI, RepoInfo
+from github_app.api import (
+    BranchHead,
+    CheckConclusion,
+    CheckOutput,
+    CheckRun,
+    FileContent,
+    FileTooLarge,
+    InstallationAPI,
+    RepoInfo,
+)
 from github_app.auth import GitHubApp, GitHubAppConfig
 from github_app.events import (
     InstallationEvent,
@@ -14,6 +23,7 @@ from github_app.webhooks import sign, verify_signature
 
 __all__ = [
     "BranchHead",
+    "CheckConclusion",
     "CheckOutput",
     "CheckRun",
     "FileContent",

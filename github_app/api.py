@@ -198,7 +198,7 @@ class InstallationAPI:
             finally:
                 await resp.raw_response.aclose()
 
-    async def create_check_run(
+    async def complete_check_run(
         self,
         owner: str,
         repo: str,
@@ -208,43 +208,24 @@ class InstallationAPI:
         conclusion: CheckConclusion,
         output: CheckOutput,
         details_url: str | None = None,
+        check_run_id: int | None = None,
     ) -> CheckRun:
-        """Create a completed check run on a commit."""
-        resp = await self._gh.rest.checks.async_create(  # type: ignore[call-overload]
-            segment(owner),
-            segment(repo),
-            name=name,
-            head_sha=head_sha,
-            status="completed",
-            conclusion=conclusion,
-            output=output.as_dict(),
-            details_url=details_url or UNSET,
-        )
-        data = _json(resp)
-        return CheckRun(id=data["id"], html_url=data.get("html_url"))
+        """Report a completed check run on a commit: a new one, or the given one's result replaced.
 
-    async def update_check_run(
-        self,
-        owner: str,
-        repo: str,
-        check_run_id: int,
-        *,
-        name: str,
-        conclusion: CheckConclusion,
-        output: CheckOutput,
-        details_url: str | None = None,
-    ) -> CheckRun:
-        """Replace the result of an existing check run (re-running a check must not add a second one)."""
-        resp = await self._gh.rest.checks.async_update(  # type: ignore[call-overload]
-            segment(owner),
-            segment(repo),
-            check_run_id,
+        Re-running a check passes the id of its earlier run, so the commit does not get a second one.
+        """
+        result: dict[str, Any] = dict(
             name=name,
             status="completed",
             conclusion=conclusion,
             output=output.as_dict(),
             details_url=details_url or UNSET,
         )
+        checks = self._gh.rest.checks
+        if check_run_id is None:
+            resp = await checks.async_create(segment(owner), segment(repo), head_sha=head_sha, **result)
+        else:
+            resp = await checks.async_update(segment(owner), segment(repo), check_run_id, **result)
         data = _json(resp)
         return CheckRun(id=data["id"], html_url=data.get("html_url"))
 

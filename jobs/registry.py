@@ -1,17 +1,16 @@
-"""The job table: stable dotted names → functions (used by arq and by the in-process runner)."""
+"""The job table: the names of app/jobs_catalog.py → functions (used by arq and by the in-process runner)."""
 
 from __future__ import annotations
 
-from app.queue import (
+from app.jobs_catalog import (
     JOB_CHECK_CONTEXT_FILE,
     JOB_GENERATE,
     JOB_PROCESS_DELIVERY,
+    JOB_REQUEUE_UNFINISHED,
     JOB_SYNC_INSTALLATION,
-    JobFunction,
 )
+from app.queue import JobFunction
 from jobs import tasks
-
-JOB_REQUEUE_UNFINISHED = "jobs.requeue_unfinished"
 
 JOB_FUNCTIONS: dict[str, JobFunction] = {
     JOB_PROCESS_DELIVERY: tasks.process_delivery,

@@ -5,7 +5,6 @@ They take ids, never objects, and running one twice is harmless (the services ch
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -19,14 +18,12 @@ from app import outbox
 from app.accounts.service import sync_installation as sync_installation_service
 from app.contexts.checks import check_context_file as check_context_file_service
 from app.db.retry import is_transient
-from app.queue import JOB_GENERATE, JOB_PROCESS_DELIVERY, FollowUp, RetryJob
+from app.jobs_catalog import JobCall
+from app.queue import RetryJob
+from app.requeue import requeue_unfinished as requeue_service
 from app.results.generate import generate_result
-from app.results.repository import unfinished_result_ids
 from app.runtime import Runtime
 from app.webhooks.processing import process_delivery as process_delivery_service
-from app.webhooks.repository import stale_pending_ids
-
-log = logging.getLogger("contextjson.jobs")
 
 
 def _runtime(ctx: dict[str, Any]) -> Runtime:
@@ -34,14 +31,14 @@ def _runtime(ctx: dict[str, Any]) -> Runtime:
 
 
 @asynccontextmanager
-async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, AsyncSession, list[FollowUp]]]:
+async def _unit_of_work(ctx: dict[str, Any]) -> AsyncIterator[tuple[Runtime, AsyncSession, list[JobCall]]]:
     """One transaction per job; follow-ups are enqueued only after it commits.
 
     Passing GitHub failures (network, 5xx, rate limits) become a retry with exponential backoff, and a
     transaction the database aborted for a concurrent one (deadlock, busy) a quick retry.
     """
     rt = _runtime(ctx)
-    followups: list[FollowUp] = []
+    followups: list[JobCall] = []
     try:
         async with rt.sessions() as session:
             yield rt, session, followups
@@ -83,28 +80,11 @@ async def check_context_file(ctx: dict[str, Any], repository_id: int, branch: st
 
 
 async def requeue_unfinished(ctx: dict[str, Any], older_than_seconds: float | None = None) -> int:
-    """jobs.requeue_unfinished: re-enqueue work stored but never finished (lost enqueue, Redis outage, crash).
-
-    Deliveries still pending, answers still pending or streaming, and follow-ups never dispatched (app.outbox),
-    older than REQUEUE_AFTER_SECONDS unless told otherwise; a job that is in fact still queued or running is
-    not started twice (same job id).
-    """
+    """jobs.requeue_unfinished: re-enqueue work stored but never finished, older than REQUEUE_AFTER_SECONDS."""
     rt = _runtime(ctx)
     if older_than_seconds is None:
         older_than_seconds = rt.settings.requeue_after_seconds
-    age = timedelta(seconds=older_than_seconds)
-    async with rt.sessions() as session:
-        ids = await stale_pending_ids(session, age)
-        results = await unfinished_result_ids(session, age)
-        followups = await outbox.stale(session, age)
-    sent = await outbox.dispatch(rt.sessions, rt.require_queue(), followups)
-    for pk in ids:
-        await rt.require_queue().enqueue(JOB_PROCESS_DELIVERY, pk, job_id=f"delivery:{pk}")
-    for result_id in results:
-        await rt.require_queue().enqueue(JOB_GENERATE, result_id, job_id=f"generate:{result_id}")
-    if ids or results or sent:
-        log.info("jobs.requeue deliveries=%d results=%d followups=%d", len(ids), len(results), sent)
-    return len(ids) + len(results) + sent
+    return await requeue_service(rt, timedelta(seconds=older_than_seconds))
 
 
 async def generate(ctx: dict[str, Any], result_id: str) -> None:

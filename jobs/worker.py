@@ -11,12 +11,13 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, Worker, create_worker, func
 
+from app.jobs_catalog import JOB_REQUEUE_UNFINISHED
 from app.queue import ArqJobQueue, JobFunction, RetryJob
 from app.runtime import build_runtime
 from app.settings import Settings, get_settings
 from jobs import tasks
 from jobs.health import HEALTH_CHECK_INTERVAL_SECONDS, worker_health_key
-from jobs.registry import JOB_FUNCTIONS, JOB_REQUEUE_UNFINISHED
+from jobs.registry import JOB_FUNCTIONS
 from jobs.supervisor import supervise
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,9 @@ class Service:
         return await self.client.post("/webhooks/github", content=body, headers=headers)
 
 
-@pytest.fixture
-async def service(settings: Settings) -> AsyncIterator[Service]:
+@asynccontextmanager
+async def running_service(settings: Settings) -> AsyncIterator[Service]:
+    """create_app(settings) started (lifespan) and reached over ASGI, until the block ends (the process stops)."""
     app = create_app(settings)
     async with LifespanManager(app):
         # Not manager.app: asgi-lifespan hands every request the same `state` dict (no copy), which
@@ -110,3 +112,9 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://contextjson.test") as client:
             yield Service(app=app, client=client)
+
+
+@pytest.fixture
+async def service(settings: Settings) -> AsyncIterator[Service]:
+    async with running_service(settings) as started:
+        yield started

@@ -11,10 +11,9 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
-from app.accounts.service import check_followup
 from app.db.models import Installation, Repository
+from app.jobs_catalog import JobCall, check_context_file_job
 from app.links.invalidation import InvalidationBus
-from app.queue import FollowUp
 from github_app import InstallationTargetEvent, RepositoryEvent
 from github_app.events import InstallationId
 
@@ -46,7 +45,7 @@ async def installation_owns(session: AsyncSession, repo: Repository, installatio
 
 async def apply_repository_event(
     session: AsyncSession, event: RepositoryEvent, invalidation: InvalidationBus
-) -> list[FollowUp]:
+) -> list[JobCall]:
     """privatized, publicized, renamed, transferred, archived, unarchived, deleted, edited (default branch)."""
     if event.action == "transferred":
         return await _transfer(session, event, invalidation)
@@ -78,7 +77,7 @@ async def apply_repository_event(
     return []
 
 
-async def _transfer(session: AsyncSession, event: RepositoryEvent, invalidation: InvalidationBus) -> list[FollowUp]:
+async def _transfer(session: AsyncSession, event: RepositoryEvent, invalidation: InvalidationBus) -> list[JobCall]:
     """The repository moved to another account: it stays only if that account's installation covers it."""
     ref = event.repository
     repo = await repo_sql.get_repository(session, ref.id)
@@ -105,7 +104,7 @@ async def _transfer(session: AsyncSession, event: RepositoryEvent, invalidation:
         archived=ref.archived,
     )
     log.info("github.repository.transferred repo=%s to=%s installation=%s", ref.id, ref.owner.login, installation.id)
-    return [check_followup(ref.id, None, None)]
+    return [check_context_file_job(ref.id, None, None)]
 
 
 async def _covering_installation(session: AsyncSession, event: RepositoryEvent) -> Installation | None:
@@ -121,7 +120,7 @@ async def _covering_installation(session: AsyncSession, event: RepositoryEvent) 
 
 async def apply_installation_target(
     session: AsyncSession, event: InstallationTargetEvent, invalidation: InvalidationBus
-) -> list[FollowUp]:
+) -> list[JobCall]:
     """`renamed`: the account's new login, and the new owner name of each of its repositories."""
     new_login = event.new_login
     account = await repo_sql.get_account_by_github_id(session, event.account.id)

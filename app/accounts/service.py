@@ -9,22 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository as repo_sql
 from app.billing.ledger import credit_once, usd_to_micros
 from app.db.models import Account, Repository
+from app.jobs_catalog import JobCall, check_context_file_job, sync_installation_job
 from app.links.invalidation import InvalidationBus
-from app.queue import JOB_CHECK_CONTEXT_FILE, JOB_SYNC_INSTALLATION, FollowUp
 from app.runtime import Runtime
 from github_app import InstallationEvent, InstallationRepositoriesEvent, RepoInfo
 from github_app.events import InstallationRef, RepoRef
 
 log = logging.getLogger("contextjson.accounts")
-
-
-def check_followup(repo_id: int, branch: str | None, sha: str | None) -> FollowUp:
-    """The job that reads and checks context.json of a repo at a branch (head when sha is None)."""
-    return FollowUp(JOB_CHECK_CONTEXT_FILE, (repo_id, branch, sha), job_id=f"check:{repo_id}:{branch}:{sha}")
-
-
-def sync_followup(installation_id: int) -> FollowUp:
-    return FollowUp(JOB_SYNC_INSTALLATION, (installation_id,), job_id=None)
 
 
 async def _record_installation(session: AsyncSession, inst: InstallationRef, *, suspended: bool) -> Account | None:
@@ -70,7 +61,7 @@ def names_of(repos: list[Repository]) -> list[tuple[str, str]]:
 
 async def apply_installation_event(
     session: AsyncSession, free_credit_usd: float, event: InstallationEvent, invalidation: InvalidationBus
-) -> list[FollowUp]:
+) -> list[JobCall]:
     """created / deleted / suspend / unsuspend / new_permissions_accepted → database state + follow-ups."""
     inst, action = event.installation, event.action
     if action in ("deleted", "suspend"):
@@ -95,12 +86,12 @@ async def apply_installation_event(
             note="free credit on install",
         )
         await _record_repos(session, inst.id, account.id, event.repositories or [])
-    return [sync_followup(inst.id)]
+    return [sync_installation_job(inst.id)]
 
 
 async def apply_installation_repositories(
     session: AsyncSession, event: InstallationRepositoriesEvent, invalidation: InvalidationBus
-) -> list[FollowUp]:
+) -> list[JobCall]:
     """Repositories added to / removed from an installation."""
     account = await _record_installation(
         session, event.installation, suspended=event.installation.suspended_at is not None
@@ -115,10 +106,10 @@ async def apply_installation_repositories(
     invalidation.forget_after_commit(
         session, repos=names_of(known) + [(r.owner, r.name) for r in event.repositories_removed]
     )
-    return [check_followup(r.id, None, None) for r in event.repositories_added]
+    return [check_context_file_job(r.id, None, None) for r in event.repositories_added]
 
 
-async def sync_installation(rt: Runtime, session: AsyncSession, installation_id: int) -> list[FollowUp]:
+async def sync_installation(rt: Runtime, session: AsyncSession, installation_id: int) -> list[JobCall]:
     """Refresh an installation's repositories (names, visibility) from GitHub and check each one's context.json."""
     async with rt.sessions() as reader:  # not the job's session: no connection held during the GitHub call
         installation = await repo_sql.get_installation(reader, installation_id)
@@ -135,7 +126,7 @@ async def sync_installation(rt: Runtime, session: AsyncSession, installation_id:
         await store_github_view(session, repo, installation_id=installation_id, account_id=installation.account_id)
     await repo_sql.deactivate_repositories(session, list(known))
     rt.invalidation.forget_after_commit(session, repos=stale + names_of(list(known.values())))
-    return [check_followup(repo.id, repo.default_branch, None) for repo in repos]
+    return [check_context_file_job(repo.id, repo.default_branch, None) for repo in repos]
 
 
 async def store_github_view(session: AsyncSession, info: RepoInfo, *, installation_id: int, account_id: int) -> None:

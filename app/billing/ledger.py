@@ -16,10 +16,6 @@ def usd_to_micros(amount: float | Decimal) -> int:
     return int((Decimal(str(amount)) * MICROS_PER_USD).to_integral_value())
 
 
-def micros_to_usd(micros: int) -> Decimal:
-    return Decimal(micros) / MICROS_PER_USD
-
-
 async def credit_once(
     session: AsyncSession,
     *,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from app.contexts.report import CHECK_NAME, render_check, render_too_large
 from app.contexts.validation import validate_context_json
 from app.db.models import ContextFile, Repository
 from app.runtime import Runtime
-from github_app import CheckOutput, FileTooLarge, InstallationAPI
+from github_app import CheckConclusion, CheckOutput, FileTooLarge, InstallationAPI
 
 log = logging.getLogger("contextjson.contexts")
 
@@ -79,7 +80,7 @@ class _Snapshot:
 
 async def _read(
     rt: Runtime, api: InstallationAPI, repo: Repository, branch: str, sha: str
-) -> tuple[_Snapshot, tuple[str, CheckOutput] | None]:
+) -> tuple[_Snapshot, tuple[CheckConclusion, CheckOutput] | None]:
     """Read and validate context.json at a commit: the snapshot to store and the check to report (None: no file)."""
     limit = rt.settings.context_file_max_bytes
     try:
@@ -111,7 +112,13 @@ async def snapshot_without_check(
 
 
 async def _publish(
-    rt: Runtime, api: InstallationAPI, repo: Repository, branch: str, sha: str, conclusion: str, output: CheckOutput
+    rt: Runtime,
+    api: InstallationAPI,
+    repo: Repository,
+    branch: str,
+    sha: str,
+    conclusion: CheckConclusion,
+    output: CheckOutput,
 ) -> int | None:
     """Report the check run and return its id; a commit checked before keeps its run (updated, not duplicated).
 
@@ -119,7 +126,6 @@ async def _publish(
     """
     async with rt.sessions() as session:
         known = await ctx_sql.find_context_file(session, repo.id, branch, sha)
-    check = dict(name=CHECK_NAME, conclusion=conclusion, output=output)
     run_id = known.check_run_id if known is not None else None
     if run_id is None:
         claimed = await claims.claim(rt.sessions, repo.id, branch, sha)
@@ -127,15 +133,24 @@ async def _publish(
             log.info("github.check_run.claimed_elsewhere repo=%s sha=%s", repo.full_name, sha)
             return None
         run_id = claimed.check_run_id
+    report = functools.partial(
+        api.complete_check_run,
+        repo.owner,
+        repo.name,
+        name=CHECK_NAME,
+        head_sha=sha,
+        conclusion=conclusion,
+        output=output,
+    )
+    run = None
     if run_id is not None:
         try:
-            run = await api.update_check_run(repo.owner, repo.name, run_id, **check)  # type: ignore[arg-type]
+            run = await report(check_run_id=run_id)
         except RequestFailed as exc:
             if exc.response.status_code != 404:
-                raise
-            run_id = None  # the run is gone (deleted with its check suite): report on a new one
-    if run_id is None:
-        run = await api.create_check_run(repo.owner, repo.name, head_sha=sha, **check)  # type: ignore[arg-type]
+                raise  # else the run is gone (deleted with its check suite): report on a new one
+    if run is None:
+        run = await report()
         await claims.record(rt.sessions, repo.id, branch, sha, run.id)
     log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, sha, conclusion)
     return run.id

@@ -5,10 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
-from app.accounts.service import check_followup
 from app.contexts import heads
 from app.db.models import Installation
-from app.queue import FollowUp
+from app.jobs_catalog import JobCall, check_context_file_job
 from github_app import PushEvent
 
 CONTEXT_FILE_PATH = "context.json"
@@ -23,7 +22,7 @@ def needs_check(event: PushEvent) -> bool:
     return event.touches(CONTEXT_FILE_PATH) or event.created or event.forced or not event.commits
 
 
-async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
+async def apply_push(session: AsyncSession, event: PushEvent) -> list[JobCall]:
     """Record the repository the push came from and ask for a check when context.json may have changed."""
     if event.installation is None:
         return []
@@ -50,7 +49,7 @@ async def apply_push(session: AsyncSession, event: PushEvent) -> list[FollowUp]:
             await heads.set_head(session, event.repository.id, event.branch, event.after)
     if not needs_check(event):
         return []
-    return [check_followup(event.repository.id, event.branch, event.after)]
+    return [check_context_file_job(event.repository.id, event.branch, event.after)]
 
 
 async def _adopt_installation(session: AsyncSession, event: PushEvent) -> Installation:

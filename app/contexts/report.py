@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 from app.contexts.validation import ValidationIssue, ValidationResult
-from github_app import CheckOutput
+from github_app import CheckConclusion, CheckOutput
 
 CHECK_NAME = "contextjson"
 # Characters with a meaning inside a Markdown line (GitHub's flavour: tables, strikethrough, math, HTML).
@@ -51,7 +51,7 @@ def _entries_table(result: ValidationResult, links: dict[str, str]) -> str:
 
 def render_check(
     result: ValidationResult, *, public_base: str, owner: str, repo: str, branch: str
-) -> tuple[str, CheckOutput]:
+) -> tuple[CheckConclusion, CheckOutput]:
     """(conclusion, output) for the check run of a validated context.json."""
     links = {eid: visitor_link(public_base, owner, repo, branch, eid) for eid in result.entries}
     if result.ok:
@@ -68,7 +68,7 @@ def render_check(
     return "failure", CheckOutput(title=title, summary=summary)
 
 
-def render_too_large(size: int, limit: int) -> tuple[str, CheckOutput]:
+def render_too_large(size: int, limit: int) -> tuple[CheckConclusion, CheckOutput]:
     """A context.json over the size limit is an error the owner can fix."""
     return "failure", CheckOutput(
         title="context.json is too large",

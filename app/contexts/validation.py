@@ -22,6 +22,7 @@ MAX_DEPTH = 32
 
 FILE_PATH = "context.json"
 ROOT_PATH = "$"
+# A context id: the key of an entry in "context", and part of its visitor link (also the JSON Schema's rule).
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ID_MESSAGE = 'invalid id: use 1 to 64 characters from a-z, 0-9, "-" and "_", starting with a letter or digit'
 
@@ -44,6 +45,11 @@ _JSON_TYPES: tuple[tuple[Any, str], ...] = (
     (str, "string"),
     (list, "array"),
 )
+
+
+def is_context_id(value: str) -> bool:
+    """Whether `value` is a valid context id (ID_PATTERN, the whole string)."""
+    return ID_PATTERN.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -299,7 +305,7 @@ def _check_context(
     glob_budget = CheckBudget()  # one per document: it bounds the time pattern checks may take
     for entry_id, body in context.items():
         path = _child("context", entry_id)
-        entry_issues = [] if ID_PATTERN.fullmatch(entry_id) else [ValidationIssue(path, ID_MESSAGE)]
+        entry_issues = [] if is_context_id(entry_id) else [ValidationIssue(path, ID_MESSAGE)]
         entry_issues += _check_entry(path, body, known_models)
         entry_issues += _check_globs(path, body, glob_budget)
         issues += entry_issues

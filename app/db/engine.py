@@ -1,4 +1,12 @@
-"""Async engine and session factory; accepts the plain URL forms operators write."""
+"""Async engine and session factory; accepts the plain URL forms operators write.
+
+Who commits: a unit of work, which is one of a request handler (the `session` dependency), a job
+(jobs.tasks._unit_of_work), or one short step of a flow that must call GitHub or the model API between
+database steps (link resolution, generation, visibility refresh): such a step opens its own session,
+commits and closes it before the outside call, since no connection may be held across one (see
+create_engine). Services called with a session only read and write through it; they never commit it.
+tests/database/test_held_connections.py fails when a connection is held across an outside call.
+"""
 
 from __future__ import annotations
 

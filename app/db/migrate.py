@@ -42,14 +42,14 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(upgrade_async(database_url, revision))
+        asyncio.run(_upgrade(database_url, revision))
         return
     with ThreadPoolExecutor(max_workers=1) as pool:  # a running loop cannot host a second one
-        pool.submit(asyncio.run, upgrade_async(database_url, revision)).result()
+        pool.submit(asyncio.run, _upgrade(database_url, revision)).result()
 
 
-async def upgrade_async(database_url: str, revision: str = "head") -> None:
-    """Same as upgrade(); on PostgreSQL, concurrent callers (pods starting together) run one at a time."""
+async def _upgrade(database_url: str, revision: str) -> None:
+    """On PostgreSQL, concurrent callers (pods starting together) run one at a time."""
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:

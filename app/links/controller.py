@@ -12,6 +12,7 @@ from litestar.response import Response
 
 from app.accounts.repository import find_repository
 from app.accounts.visibility import Visibility, installation_of, visibility
+from app.contexts.validation import is_context_id
 from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
@@ -25,7 +26,6 @@ from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.links")
 
-CONTEXT_ID = re.compile(r"^[a-z0-9][a-z0-9\-_]{0,63}$")
 # GitHub's own rules: logins are letters, digits and single hyphens; repository names add "." and "_".
 OWNER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$")
@@ -102,7 +102,7 @@ def _check_names(owner: str, repo: str, branch: str | None, context_id: str) -> 
             raise errors.InvalidBranchName(
                 f"The branch in this link is not a valid git branch name: it {exc}."
             ) from None
-    if not CONTEXT_ID.match(context_id):
+    if not is_context_id(context_id):
         raise ContextNotFound(f'"{context_id[:80]}" is not a context id.')
 
 
@@ -126,7 +126,7 @@ def _client_key(request: Request, runtime: Runtime) -> str:
 async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Response[str]:
     """The context id on a badge while the repository is public; "unavailable" once it is not."""
     runtime: Runtime = request.app.state.runtime
-    message = context_id[:40] if CONTEXT_ID.match(context_id) else "invalid"
+    message = context_id[:40] if is_context_id(context_id) else "invalid"
     async with runtime.sessions() as session:
         found = await find_repository(session, owner, repo) if OWNER_NAME.match(owner) else None
         seen = visibility(found, await installation_of(session, found))

@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
+from app.jobs_catalog import generate_job
 from app.links.branches import BranchLookups
 from app.links.cache import LinkCache, LinkKey
 from app.links.errors import GitHubUnavailable, LinkError, RateLimited
 from app.links.ratelimit import make_rate_limiter
 from app.links.resolve import LinkRequest, resolve_link
-from app.queue import JOB_GENERATE
 from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.links")
@@ -106,7 +106,7 @@ class LinkServer:
 
     async def _enqueue(self, result_id: str) -> None:
         try:
-            await self._rt.require_queue().enqueue(JOB_GENERATE, result_id, job_id=f"generate:{result_id}")
+            await self._rt.require_queue().enqueue(generate_job(result_id))
         except Exception:
             # The pending result is committed: the periodic requeue starts it once the queue is back, and
             # the visitor's page waits for it meanwhile.

@@ -9,19 +9,18 @@ from litestar.di import NamedDependency
 from litestar.response import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.queue import JOB_PROCESS_DELIVERY
+from app.errors import PayloadTooLarge
+from app.jobs_catalog import process_delivery_job
 from app.runtime import Runtime
 from app.webhooks.intake import receive_github_delivery
 
 log = logging.getLogger("contextjson.webhooks")
 
-GITHUB_WEBHOOK_MAX_BYTES = 26 * 1024 * 1024  # GitHub caps payloads at 25 MB
-
 
 @post(
     "/webhooks/github",
     status_code=202,
-    request_max_body_size=GITHUB_WEBHOOK_MAX_BYTES,
+    request_max_body_size=None,  # WEBHOOK_MAX_BODY_BYTES applies instead (read_body), from this process's settings
     summary="GitHub App webhook",
     description="Verifies X-Hub-Signature-256, stores the delivery once (by X-GitHub-Delivery) and queues it.",
 )
@@ -29,7 +28,7 @@ async def github_webhook(
     request: Request, session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
 ) -> Response[dict[str, str]]:
     """Receive one GitHub delivery."""
-    body = await request.body()
+    body = await read_body(request, runtime.settings.webhook_max_body_bytes)
     receipt = await receive_github_delivery(
         session, secret=runtime.settings.github_webhook_secret, headers=dict(request.headers), body=body
     )
@@ -37,10 +36,25 @@ async def github_webhook(
         return Response({"status": "duplicate", "delivery": receipt.delivery_id}, status_code=200)
     await session.commit()
     try:
-        await runtime.require_queue().enqueue(
-            JOB_PROCESS_DELIVERY, receipt.delivery_pk, job_id=f"delivery:{receipt.delivery_pk}"
-        )
+        await runtime.require_queue().enqueue(process_delivery_job(receipt.delivery_pk))
     except Exception:
         # Stored and committed: the periodic requeue picks it up, so the delivery is not lost.
         log.exception("github.enqueue_failed delivery=%s", receipt.delivery_id)
     return Response({"status": "queued", "delivery": receipt.delivery_id}, status_code=202)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body; 413 as soon as its Content-Length or the bytes received exceed `limit`."""
+    too_large = PayloadTooLarge(
+        f"The body is larger than the limit of {limit} bytes (WEBHOOK_MAX_BODY_BYTES).", code="webhooks.too_large"
+    )
+    if (request.content_length or 0) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

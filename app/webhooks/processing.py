@@ -12,7 +12,7 @@ from app.accounts.repo_events import apply_installation_target, apply_repository
 from app.accounts.service import apply_installation_event, apply_installation_repositories
 from app.contexts.push import apply_push
 from app.db.models import utcnow
-from app.queue import FollowUp
+from app.jobs_catalog import JobCall
 from app.runtime import Runtime
 from app.webhooks import repository
 from github_app import (
@@ -27,7 +27,7 @@ from github_app import (
 log = logging.getLogger("contextjson.webhooks")
 
 
-async def process_delivery(rt: Runtime, session: AsyncSession, delivery_pk: int) -> list[FollowUp]:
+async def process_delivery(rt: Runtime, session: AsyncSession, delivery_pk: int) -> list[JobCall]:
     """Apply one delivery; a delivery already processed is skipped, so running this twice is harmless."""
     delivery = await repository.lock_delivery(session, delivery_pk)
     if delivery is None or delivery.status != "pending":
@@ -45,7 +45,7 @@ async def process_delivery(rt: Runtime, session: AsyncSession, delivery_pk: int)
     return followups
 
 
-async def _apply(rt: Runtime, session: AsyncSession, event: BaseModel) -> list[FollowUp]:
+async def _apply(rt: Runtime, session: AsyncSession, event: BaseModel) -> list[JobCall]:
     if isinstance(event, InstallationEvent):
         return await apply_installation_event(session, rt.settings.free_credit_usd, event, rt.invalidation)
     if isinstance(event, InstallationRepositoriesEvent):
@@ -59,7 +59,7 @@ async def _apply(rt: Runtime, session: AsyncSession, event: BaseModel) -> list[F
     return []
 
 
-async def _apply_push(rt: Runtime, session: AsyncSession, event: PushEvent) -> list[FollowUp]:
+async def _apply_push(rt: Runtime, session: AsyncSession, event: PushEvent) -> list[JobCall]:
     """A push moves a branch head, so only the repository's own installation may report one."""
     known = await repo_sql.get_repository(session, event.repository.id)
     if known is not None and not await installation_owns(session, known, event.installation):

@@ -227,6 +227,12 @@ def test_invalid_ids_are_reported_with_a_quoted_path_when_needed(entry_id: str, 
     assert result.entries == {}
 
 
+@pytest.mark.parametrize("entry_id", ["a", "0", "a-b_c", "x" * 64, "x" * 65, "_a", "A", "a.b", "abc\n", "", "café"])
+def test_links_accept_exactly_the_ids_a_context_json_may_define(entry_id: str) -> None:
+    """Visitor links and badges use is_context_id: one rule, so no link can name an id no file may hold."""
+    assert validation.is_context_id(entry_id) == (entry_id in check({"context": {entry_id: {"summary": "s"}}}).entries)
+
+
 def test_body_of_an_invalid_id_is_still_checked() -> None:
     assert errors(check({"context": {"bad id": {"summary": 1}}})) == [
         f'context["bad id"]: {ID_ERROR}',

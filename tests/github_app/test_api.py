@@ -80,7 +80,7 @@ async def test_tarball_streams_the_commit(gh_app: GitHubApp, repo: Any) -> None:
 async def test_check_runs_are_created_then_updated(gh_app: GitHubApp, fake_github: Any, repo: Any) -> None:
     sha = repo.branches["trunk"]
     async with gh_app.installation(INSTALLATION_ID) as api:
-        run = await api.create_check_run(
+        run = await api.complete_check_run(
             "octo",
             "lib",
             name="contextjson",
@@ -88,8 +88,14 @@ async def test_check_runs_are_created_then_updated(gh_app: GitHubApp, fake_githu
             conclusion="failure",
             output=CheckOutput("1 error", "- `context`: missing"),
         )
-        await api.update_check_run(
-            "octo", "lib", run.id, name="contextjson", conclusion="success", output=CheckOutput("ok", "fine")
+        again = await api.complete_check_run(
+            "octo",
+            "lib",
+            name="contextjson",
+            head_sha=sha,
+            conclusion="success",
+            output=CheckOutput("ok", "fine"),
+            check_run_id=run.id,
         )
         await api.create_commit_status(
             "octo",
@@ -100,6 +106,7 @@ async def test_check_runs_are_created_then_updated(gh_app: GitHubApp, fake_githu
             description="live",
             target_url="https://example.test/worker",
         )
+    assert again.id == run.id  # replaced, not a second run
     [stored] = fake_github.check_runs
     assert (stored["id"], stored["conclusion"], stored["output"]["title"]) == (run.id, "success", "ok")
     [status] = fake_github.statuses

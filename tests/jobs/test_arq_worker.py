@@ -8,18 +8,16 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
-from asgi_lifespan import LifespanManager
 
-from app.app import create_app
+from app.jobs_catalog import JOB_PROCESS_DELIVERY, JobCall
 from app.queue import ArqJobQueue
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings
 from jobs.worker import arq_functions
-from tests.conftest import Service
+from tests.conftest import Service, running_service
 from tests.links.helpers import install_repo
 from tests.support.payloads import installation_payload, push_payload
 from tests.webhooks.helpers import VALID_CONTEXT, deliveries
@@ -42,13 +40,9 @@ async def redis_settings() -> AsyncIterator[RedisSettings]:
 @pytest.fixture
 async def arq_service(settings: Settings, redis_settings: RedisSettings) -> AsyncIterator[Service]:
     """The web app with REDIS_URL set: webhooks are queued in Redis, not run in-process."""
-    app = create_app(settings.model_copy(update={"redis_url": REDIS_URL}))
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://contextjson.test") as client,
-    ):
-        assert isinstance(app.state.runtime.queue, ArqJobQueue)
-        yield Service(app=app, client=client)
+    async with running_service(settings.model_copy(update={"redis_url": REDIS_URL})) as service:
+        assert isinstance(service.runtime.queue, ArqJobQueue)
+        yield service
 
 
 async def run_worker_until_idle(settings: Settings, redis_settings: RedisSettings) -> Runtime:
@@ -118,8 +112,9 @@ async def test_running_a_delivery_job_twice_is_harmless(
     await run_worker_until_idle(settings, redis_settings)
     [delivery] = await deliveries(arq_service)
 
-    # A second run of the same job (e.g. after a worker crash) changes nothing.
-    await arq_service.runtime.require_queue().enqueue("github.process_delivery", delivery.id)
+    # A second run of the same job (e.g. after a worker crash) changes nothing. No job id: arq would refuse
+    # the first run's id while it keeps that run's result.
+    await arq_service.runtime.require_queue().enqueue(JobCall(JOB_PROCESS_DELIVERY, (delivery.id,)))
     await run_worker_until_idle(settings, redis_settings)
     [again] = await deliveries(arq_service)
     assert again.attempts == 1 and again.status == "processed"

@@ -6,6 +6,7 @@ import time
 
 from arq.connections import RedisSettings, create_pool
 
+from app.jobs_catalog import process_delivery_job
 from app.queue import REDIS_UNAVAILABLE, ArqJobQueue
 from tests.support.process import redis_server
 
@@ -22,14 +23,14 @@ async def test_enqueue_fails_fast_during_an_outage_and_works_at_once_after_it() 
     with redis_server() as redis:
         queue = ArqJobQueue(redis.url)
         try:
-            await queue.enqueue("github.process_delivery", 1, job_id="delivery:1")
-            await queue.enqueue("github.process_delivery", 2, job_id="delivery:2")  # pooled, idle connections
+            await queue.enqueue(process_delivery_job(1))
+            await queue.enqueue(process_delivery_job(2))  # pooled, idle connections
 
             redis.kill()
             for pk in (3, 4):
                 started = time.monotonic()
                 try:
-                    await queue.enqueue("github.process_delivery", pk, job_id=f"delivery:{pk}")
+                    await queue.enqueue(process_delivery_job(pk))
                 except REDIS_UNAVAILABLE:
                     pass
                 else:
@@ -38,8 +39,8 @@ async def test_enqueue_fails_fast_during_an_outage_and_works_at_once_after_it() 
 
             redis.start()  # empty: what was queued before is gone (the requeue cron restores it)
             # The first enqueue after the restart already works: connections from before it are not reused.
-            await queue.enqueue("github.process_delivery", 5, job_id="delivery:5")
-            await queue.enqueue("github.process_delivery", 6, job_id="delivery:6")
+            await queue.enqueue(process_delivery_job(5))
+            await queue.enqueue(process_delivery_job(6))
             assert await queued_ids(redis.url) == {"delivery:5", "delivery:6"}
         finally:
             await queue.close()
@@ -49,12 +50,12 @@ async def test_enqueue_after_a_restart_with_data_keeps_job_ids_unique() -> None:
     with redis_server() as redis:
         queue = ArqJobQueue(redis.url)
         try:
-            await queue.enqueue("github.process_delivery", 1, job_id="delivery:1")
+            await queue.enqueue(process_delivery_job(1))
             redis.shutdown_saving()
             redis.start()  # the queued job came back with the data
 
-            await queue.enqueue("github.process_delivery", 1, job_id="delivery:1")  # e.g. from the requeue cron
-            await queue.enqueue("github.process_delivery", 2, job_id="delivery:2")
+            await queue.enqueue(process_delivery_job(1))  # e.g. from the requeue cron
+            await queue.enqueue(process_delivery_job(2))
             assert await queued_ids(redis.url) == {"delivery:1", "delivery:2"}
         finally:
             await queue.close()

@@ -9,21 +9,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from subprocess import Popen
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from redis import Redis as SyncRedis
 
-from app.app import create_app
 from app.settings import Settings
 from jobs.health import worker_health_key
-from tests.conftest import Service
+from tests.conftest import Service, running_service
 from tests.links.helpers import install_repo
 from tests.support.payloads import installation_payload, push_payload
 from tests.support.process import RedisServer, redis_server, worker_process
@@ -42,16 +39,6 @@ def worker_env(settings: Settings) -> dict[str, str]:
     """The settings as the environment variables a `contextjson worker` process reads."""
     values = settings.model_dump(mode="json")
     return {name.upper(): v if isinstance(v, str) else json.dumps(v) for name, v in values.items() if v is not None}
-
-
-@asynccontextmanager
-async def web_app(settings: Settings) -> AsyncIterator[Service]:
-    app = create_app(settings)
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://contextjson.test") as client,
-    ):
-        yield Service(app=app, client=client)
 
 
 @contextmanager
@@ -99,7 +86,7 @@ async def test_a_push_received_while_redis_is_down_is_checked_once_it_is_back(
     log_path = tmp_path / "worker.log"
     with redis_server() as redis:
         settings = fast_settings(settings, redis)
-        async with web_app(settings) as service:
+        async with running_service(settings) as service:
             with worker(settings, redis, log_path) as proc:
                 payload = installation_payload("created", INSTALLATION_ID, fake_github.account("octo"), [repo])
                 assert (await service.send_webhook("installation", payload)).status_code == 202
@@ -138,7 +125,7 @@ async def test_a_generation_cut_by_a_redis_restart_is_finished_after_it(
     log_path = tmp_path / "worker.log"
     with redis_server() as redis:
         settings = fast_settings(settings, redis)
-        async with web_app(settings) as service:
+        async with running_service(settings) as service:
             with worker(settings, redis, log_path) as proc:
                 installed = await install_repo(service, fake_github, drain=False)
                 await eventually(lambda: all_processed(service), 30, "installation processed")

@@ -1,35 +1,37 @@
-"""A delivery whose enqueue failed after it was stored is not lost: the requeue job processes it."""
+"""Work whose enqueue failed after it was stored is not lost: the requeue (cron, or `serve` starting) runs it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from app.app import create_app
-from app.db.models import WebhookDelivery
+from app import outbox
+from app.db.models import OutboxJob, WebhookDelivery
+from app.jobs_catalog import (
+    JOB_NAMES,
+    JOB_REQUEUE_UNFINISHED,
+    check_context_file_job,
+    generate_job,
+    process_delivery_job,
+    sync_installation_job,
+)
 from app.queue import ArqJobQueue, InProcessJobQueue, load_in_process_jobs
 from app.runtime import build_runtime
 from app.settings import Settings
+from jobs.registry import JOB_FUNCTIONS
 from jobs.tasks import process_delivery, requeue_unfinished
-from tests.conftest import Service
+from tests.conftest import Service, running_service
 from tests.links.helpers import install_repo
 from tests.support.payloads import push_payload
 from tests.support.webhook_examples import load_example
-from tests.webhooks.helpers import VALID_CONTEXT, deliveries
+from tests.webhooks.helpers import VALID_CONTEXT, count, deliveries
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every enqueue fails
 
 
 async def test_delivery_survives_a_queue_outage(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"redis_url": DEAD_REDIS}))
-    async with (
-        LifespanManager(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://contextjson.test") as client,
-    ):
-        service = Service(app=app, client=client)
+    async with running_service(settings.model_copy(update={"redis_url": DEAD_REDIS})) as service:
         resp = await service.send_webhook("ping", load_example("ping"), delivery_id="during-outage")
         assert resp.status_code == 202  # stored and committed, so GitHub must not redeliver
         [stored] = await deliveries(service)
@@ -49,6 +51,32 @@ async def test_delivery_survives_a_queue_outage(settings: Settings) -> None:
         await runtime.close()
 
 
+async def test_serve_without_redis_resumes_what_the_last_process_left(settings: Settings) -> None:
+    """In-process jobs die with their process: the next `serve` queues stored deliveries and follow-ups again."""
+    async with running_service(settings.model_copy(update={"redis_url": DEAD_REDIS})) as service:
+        assert (await service.send_webhook("ping", load_example("ping"))).status_code == 202
+        async with service.runtime.sessions() as session:  # a follow-up committed, never dispatched
+            await outbox.stage(session, [check_context_file_job(404, None, None)])
+            await session.commit()
+
+    async with running_service(settings) as service:  # the next process
+        await service.drain_jobs()
+        assert [d.status for d in await deliveries(service)] == ["processed"]
+        assert await count(service, OutboxJob) == 0
+
+
+def test_every_job_name_has_a_function_and_every_call_a_known_name() -> None:
+    assert set(JOB_FUNCTIONS) == JOB_NAMES
+    calls = [
+        process_delivery_job(1),
+        sync_installation_job(2),
+        check_context_file_job(3, "main", None),
+        generate_job("r"),
+    ]
+    assert {call.name for call in calls} == JOB_NAMES - {JOB_REQUEUE_UNFINISHED}
+    assert [call.job_id for call in calls] == ["delivery:1", None, "check:3:main:None", "generate:r"]
+
+
 async def test_a_follow_up_survives_a_queue_outage_after_its_commit(
     service: Service, settings: Settings, fake_github: Any
 ) -> None:
@@ -57,12 +85,8 @@ async def test_a_follow_up_survives_a_queue_outage_after_its_commit(
     runs_before = len(fake_github.check_runs)
     after = installed.repo.commit("main", {"context.json": VALID_CONTEXT})
     payload = push_payload(installed.repo, 5150, branch="main", before="0" * 40, after=after, modified=["context.json"])
-    outage = create_app(settings.model_copy(update={"redis_url": DEAD_REDIS}))  # the web process stores it...
-    async with (
-        LifespanManager(outage),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=outage), base_url="http://contextjson.test") as client,
-    ):
-        assert (await Service(app=outage, client=client).send_webhook("push", payload)).status_code == 202
+    async with running_service(settings.model_copy(update={"redis_url": DEAD_REDIS})) as outage:  # web stores it...
+        assert (await outage.send_webhook("push", payload)).status_code == 202
     [stored] = [d for d in await deliveries(service) if d.event == "push"]
 
     runtime = build_runtime(settings)  # ...and a worker processes it while its queue is unreachable

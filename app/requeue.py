@@ -1,0 +1,38 @@
+"""Queue again the work that was stored but never finished: a lost enqueue, a Redis outage, a crash.
+
+Used by the workers' periodic cron job (jobs.requeue_unfinished) and by `serve` when it runs the jobs
+itself, whose in-process jobs die with the process. A job that is in fact still queued or running is not
+started twice: the calls carry the same job ids as the first enqueue.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from app import outbox
+from app.jobs_catalog import generate_job, process_delivery_job
+from app.results.repository import unfinished_result_ids
+from app.runtime import Runtime
+from app.webhooks.repository import stale_pending_ids
+
+log = logging.getLogger("contextjson.jobs")
+
+
+async def requeue_unfinished(rt: Runtime, older_than: timedelta) -> int:
+    """Enqueue the unfinished work stored at least `older_than` ago; returns how many jobs were enqueued.
+
+    That is deliveries still pending, answers still pending or streaming, and follow-ups never dispatched
+    (app.outbox).
+    """
+    async with rt.sessions() as session:
+        deliveries = await stale_pending_ids(session, older_than)
+        results = await unfinished_result_ids(session, older_than)
+        followups = await outbox.stale(session, older_than)
+    queue = rt.require_queue()
+    sent = await outbox.dispatch(rt.sessions, queue, followups)
+    for call in [*map(process_delivery_job, deliveries), *map(generate_job, results)]:
+        await queue.enqueue(call)
+    if deliveries or results or sent:
+        log.info("jobs.requeue deliveries=%d results=%d followups=%d", len(deliveries), len(results), sent)
+    return len(deliveries) + len(results) + sent
