@@ -14,22 +14,15 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-import dashboard
-from app.contexts.json_schema import context_json_schema
-from app.health import healthz, livez
-from app.links.controller import ROUTES as LINK_ROUTES
 from app.links.server import LinkServer
 from app.logs import install_log_redaction
-from app.metrics import MetricsController
-from app.pages import static_files_router
 from app.problems import EXCEPTION_HANDLERS
 from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.requeue import requeue_unfinished
-from app.results.controller import ROUTES as RESULT_ROUTES
+from app.routes import service_routers
 from app.runtime import Runtime, build_runtime, provide_runtime, provide_session
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
-from app.webhooks.controller import github_webhook
 
 
 def _make_queue(runtime: Runtime) -> JobQueue:
@@ -68,17 +61,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         app_name="contextjson", group_path=True, exclude=["^/metrics$", r"^/[^/]+/[^/]+/(context|tree)/"]
     )
     app = Litestar(
-        route_handlers=[
-            github_webhook,
-            healthz,
-            livez,
-            MetricsController,
-            context_json_schema,
-            *RESULT_ROUTES,
-            *LINK_ROUTES,
-            *dashboard.ROUTES,
-            static_files_router(),
-        ],
+        route_handlers=service_routers(),
         dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},
         lifespan=[lifespan],
         # The client address behind TRUSTED_PROXIES (right-most untrusted X-Forwarded-For entry), for

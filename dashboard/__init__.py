@@ -1,5 +1,5 @@
 """Owner-facing HTML. Mounted only by app.create_app()."""
 
-from dashboard.routes import ROUTES
+from dashboard.routes import router
 
-__all__ = ["ROUTES"]
+__all__ = ["router"]

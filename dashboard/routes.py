@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Router, get
 from litestar.di import NamedDependency
 from litestar.response import Response
 
+from app.guards import ANONYMOUS
 from app.pages import html_response
 from app.runtime import Runtime
 from dashboard.pages import render
@@ -17,4 +18,5 @@ async def landing(runtime: NamedDependency[Runtime]) -> Response[str]:
     return html_response(render("landing.html", title="contextjson", base=runtime.settings.public_base))
 
 
-ROUTES = [landing]
+# Owner pages (login, usage, budget) come with their own guard on routes of this router.
+router = Router(path="/", route_handlers=[landing], guards=ANONYMOUS, tags=["dashboard"])

@@ -7,6 +7,7 @@ import re
 from urllib.parse import quote
 
 from litestar import Request, get
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import Response
 
@@ -53,6 +54,32 @@ async def default_branch_badge(
 @get("/{owner:str}/{repo:str}/tree/{rest:path}", summary="Visitor link or badge on a branch", cache=False)
 async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]) -> Response:
     """`…/tree/{branch}/context/{id}` (branch names may contain slashes) and its `/badge.svg`."""
+    return await _serve_tree(request, owner, repo, rest)
+
+
+def owner_routes(owner: str) -> list[HTTPRouteHandler]:
+    """The three link routes for one owner whose login is also the first segment of a service route.
+
+    Litestar follows a literal segment (`/r/…`, `/schema/…`) before a parameter and does not come back,
+    so without these `/r/REPO/context/ID` would be looked up among result pages and answer 404.
+    """
+
+    @get(f"/{owner}/{{repo:str}}/context/{{context_id:str}}", cache=False, include_in_schema=False)
+    async def link(request: Request, repo: FromPath[str], context_id: FromPath[str]) -> Response:
+        return await _serve_link(request, owner, repo, None, context_id)
+
+    @get(f"/{owner}/{{repo:str}}/context/{{context_id:str}}/badge.svg", include_in_schema=False)
+    async def badge(request: Request, repo: FromPath[str], context_id: FromPath[str]) -> Response[str]:
+        return await _badge(request, owner, repo, context_id)
+
+    @get(f"/{owner}/{{repo:str}}/tree/{{rest:path}}", cache=False, include_in_schema=False)
+    async def tree(request: Request, repo: FromPath[str], rest: FromPath[str]) -> Response:
+        return await _serve_tree(request, owner, repo, rest)
+
+    return [link, badge, tree]
+
+
+async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Response:
     try:
         link = split_tree_link(request.scope.get("raw_path"), rest)
     except InvalidBranchName as exc:
@@ -135,6 +162,3 @@ async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Re
     svg = badge_svg("contextjson", message)
     # Short-lived in caches (GitHub's image proxy among them), so a repository made private shows it soon.
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
-
-
-ROUTES = [default_branch_link, default_branch_badge, branch_link]

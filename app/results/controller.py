@@ -68,7 +68,7 @@ def _check_still_public(repo: Repository, installation: Installation | None) -> 
         )
 
 
-@get("/r/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
+@get("/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
 async def result_view(
     request: Request, name: FromPath[str], runtime: NamedDependency[Runtime], older: FromQuery[str | None] = None
 ) -> Response:
@@ -89,7 +89,7 @@ async def result_view(
     return html_response(page, headers=headers)
 
 
-@get("/r/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
+@get("/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
 async def result_stream(result_id: FromPath[str], runtime: NamedDependency[Runtime]) -> ServerSentEvent:
     """Live tokens of a result; a finished one is sent whole at once."""
     return await _event_stream(runtime, result_id)
@@ -149,6 +149,3 @@ async def _answer_html(runtime: Runtime, result: Result) -> str:
         await results_sql.store_html(session, result.id, html)
         await session.commit()
     return html
-
-
-ROUTES = [result_view, result_stream]

@@ -18,7 +18,7 @@ log = logging.getLogger("contextjson.webhooks")
 
 
 @post(
-    "/webhooks/github",
+    "/github",
     status_code=202,
     request_max_body_size=None,  # WEBHOOK_MAX_BODY_BYTES applies instead (read_body), from this process's settings
     summary="GitHub App webhook",

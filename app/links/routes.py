@@ -1,0 +1,21 @@
+"""The links router: visitor links and README badges, open to anyone (they serve only public repositories)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from litestar import Router
+
+from app.guards import ANONYMOUS
+from app.links.controller import OWNER_NAME, branch_link, default_branch_badge, default_branch_link, owner_routes
+
+router = Router(
+    path="/", route_handlers=[default_branch_link, default_branch_badge, branch_link], guards=ANONYMOUS, tags=["links"]
+)
+
+
+def owner_alias_router(first_segments: Iterable[str]) -> Router:
+    """Link routes for every GitHub login that is also the first segment of another route (`r`, `schema`...)."""
+    owners = sorted(s for s in set(first_segments) if OWNER_NAME.match(s))
+    handlers = [handler for owner in owners for handler in owner_routes(owner)]
+    return Router(path="/", route_handlers=handlers, guards=ANONYMOUS, include_in_schema=False)

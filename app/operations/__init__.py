@@ -1,0 +1,1 @@
+"""What operators and their probes call: /livez, /healthz, /metrics."""

@@ -1,0 +1,11 @@
+"""The results router: /r/{id} (HTML, .md, .json, .txt, SSE) and /r/{id}/stream. Open to anyone; each
+request checks that the answer's repository is still public (app.accounts.visibility)."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from app.guards import ANONYMOUS
+from app.results.controller import result_stream, result_view
+
+router = Router(path="/r", route_handlers=[result_view, result_stream], guards=ANONYMOUS, tags=["results"])
