@@ -109,7 +109,7 @@ CASES = [
         "webhook-oversized",
         "/webhooks/github",
         413,
-        "http.payload_too_large",
+        "webhooks.too_large",  # WEBHOOK_MAX_BODY_BYTES, named in the detail
         method="POST",
         request=_webhook(OVERSIZED),
     ),

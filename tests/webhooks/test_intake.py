@@ -75,7 +75,7 @@ async def test_redelivery_is_acknowledged_and_processed_once(service: Service) -
 async def test_oversized_body_is_413(service: Service) -> None:
     body = b'{"pad": "' + b"x" * (26 * 1024 * 1024 + 10) + b'"}'
     resp = await service.client.post("/webhooks/github", content=body, headers=_signed_ping(body, "big"))
-    assert_problem(resp, 413, "http.payload_too_large")
+    assert_problem(resp, 413, "webhooks.too_large")
     assert await count(service, WebhookDelivery) == 0
 
 
