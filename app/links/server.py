@@ -130,6 +130,11 @@ class LinkServer:
         self.lookups.clear()
 
     async def close(self) -> None:
+        """Stop lookups still running (a refresh started by the last stale hit) before the database goes away."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # each closes its session on the way out
         await self.rate_limiter.close()
 
     def _log_refresh_failure(self, task: asyncio.Task[str]) -> None:

@@ -131,3 +131,21 @@ async def test_old_names_redirect_to_the_new_name(service: Service, fake_github:
     moved = await service.client.get("/Former-Owner/widgets/tree/feature%2Fx/context/api")
     assert moved.status_code == 301 and moved.headers["location"] == "/acme/widgets/tree/feature/x/context/api"
     assert (await service.client.get(moved.headers["location"])).status_code == 303
+
+
+async def test_closing_the_link_server_stops_lookups_still_running(service: Service) -> None:
+    """A refresh still running at shutdown is cancelled and closes its session, before the engine is disposed."""
+    server = service.app.state.link_server
+    finished: list[str] = []
+
+    async def slow_lookup() -> str:
+        try:
+            await asyncio.Event().wait()  # e.g. waiting for GitHub
+            return "never"
+        finally:
+            finished.append("closed")
+
+    server._inflight[("acme", "widgets", "", "explain")] = asyncio.create_task(slow_lookup())
+    await asyncio.sleep(0)
+    await server.close()
+    assert finished == ["closed"]
