@@ -7,20 +7,20 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from litestar import Litestar
-from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.links.server import LinkServer
+from app.links.resolver import LinkResolver
 from app.logs import install_log_redaction
 from app.problems import EXCEPTION_HANDLERS
+from app.providers import DEPENDENCIES
 from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.requeue import requeue_unfinished
 from app.routes import service_routers
-from app.runtime import Runtime, build_runtime, provide_runtime, provide_session
+from app.runtime import Runtime, build_runtime
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
 
@@ -44,25 +44,25 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         runtime.queue = queue or _make_queue(runtime)
         app.state.runtime = runtime
-        app.state.link_server = LinkServer(runtime)
-        runtime.invalidation.attach(app.state.link_server)
+        app.state.link_resolver = LinkResolver(runtime)
+        runtime.invalidation.attach(app.state.link_resolver)
         await runtime.invalidation.start()  # cached links drop at once when another process changes them
         if isinstance(runtime.queue, InProcessJobQueue):  # in-process jobs died with the last process
             await requeue_unfinished(runtime, timedelta(0))
         try:
             yield
         finally:
-            await app.state.link_server.close()
+            await app.state.link_resolver.close()
             await runtime.close()
 
-    # Visitor links are counted by app.links.server instead: the generic middleware costs more than a
+    # Visitor links are counted by app.links.resolver instead: the generic middleware costs more than a
     # cached hit itself.
     prometheus = PrometheusConfig(
         app_name="contextjson", group_path=True, exclude=["^/metrics$", r"^/[^/]+/[^/]+/(context|tree)/"]
     )
     app = Litestar(
         route_handlers=service_routers(),
-        dependencies={"runtime": Provide(provide_runtime, sync_to_thread=False), "session": Provide(provide_session)},
+        dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         # The client address behind TRUSTED_PROXIES (right-most untrusted X-Forwarded-For entry), for
         # per-client limits; done here rather than by uvicorn so every way of serving the app agrees.

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from litestar import Router
 
 import dashboard
-from app.contexts.routes import router as contexts_router
+from app.context_files.routes import router as contexts_router
 from app.links.routes import owner_alias_router
 from app.links.routes import router as links_router
 from app.operations.routes import router as operations_router

@@ -6,10 +6,8 @@ and jobs receive it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from litestar.datastructures import State
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
@@ -90,15 +88,3 @@ def build_runtime(settings: Settings) -> Runtime:
             idle_timeout=settings.llm_idle_timeout,
         ),
     )
-
-
-def provide_runtime(state: State) -> Runtime:
-    """The `runtime` dependency of request handlers."""
-    return state.runtime  # type: ignore[no-any-return]
-
-
-async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
-    """The `session` dependency: one per request; anything the handler did not commit is rolled back."""
-    runtime: Runtime = state.runtime
-    async with runtime.sessions() as session:
-        yield session

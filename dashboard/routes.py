@@ -8,14 +8,14 @@ from litestar.response import Response
 
 from app.guards import ANONYMOUS
 from app.pages import html_response
-from app.runtime import Runtime
+from app.settings import Settings
 from dashboard.pages import render
 
 
 @get("/", include_in_schema=False, media_type="text/html")
-async def landing(runtime: NamedDependency[Runtime]) -> Response[str]:
+async def landing(settings: NamedDependency[Settings]) -> Response[str]:
     """What this service is and how to use it (never a blank page)."""
-    return html_response(render("landing.html", title="contextjson", base=runtime.settings.public_base))
+    return html_response(render("landing.html", title="contextjson", base=settings.public_base))
 
 
 # Owner pages (login, usage, budget) come with their own guard on routes of this router.

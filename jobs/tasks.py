@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import outbox
 from app.accounts.service import sync_installation as sync_installation_service
-from app.contexts.checks import check_context_file as check_context_file_service
+from app.context_files.checks import check_context_file as check_context_file_service
 from app.db.retry import is_transient
 from app.jobs_catalog import JobCall
 from app.queue import RetryJob

@@ -13,7 +13,7 @@ from litestar.response import Response
 
 from app.accounts.repository import find_repository
 from app.accounts.visibility import Visibility, installation_of, visibility
-from app.contexts.validation import is_context_id
+from app.context_files.validation import is_context_id
 from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
@@ -22,7 +22,7 @@ from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLi
 from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
-from app.links.server import REFUSED, LinkServer
+from app.links.resolver import REFUSED, LinkResolver
 from app.runtime import Runtime
 
 log = logging.getLogger("contextjson.links")
@@ -94,7 +94,7 @@ async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Res
 async def _serve_link(request: Request, owner: str, repo: str, branch: str | None, context_id: str) -> Response:
     # The hot path: no dependency injection, one dict lookup (see bench/link_hit.py).
     runtime: Runtime = request.app.state.runtime
-    server: LinkServer = request.app.state.link_server
+    server: LinkResolver = request.app.state.link_resolver
     key = LinkCache.key(owner, repo, branch, context_id)
 
     def link() -> LinkRequest:

@@ -38,7 +38,7 @@ _MAX_BACKOFF = 30.0
 
 
 class Forgetter(Protocol):
-    """What a web process drops when told to (LinkServer implements it)."""
+    """What a web process drops when told to (LinkResolver implements it)."""
 
     def forget_repo(self, owner: str, repo: str) -> None: ...
 
@@ -75,7 +75,7 @@ class InvalidationBus:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def attach(self, listener: Forgetter) -> None:
-        """Apply every change announced from now on to `listener` (a web process's LinkServer)."""
+        """Apply every change announced from now on to `listener` (a web process's LinkResolver)."""
         self._listeners.append(listener)
 
     async def start(self) -> None:

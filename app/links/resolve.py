@@ -23,9 +23,9 @@ from app.accounts import repository as repo_sql
 from app.accounts.old_names import find_by_old_name
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.billing.budget import available_micros
-from app.contexts import heads
-from app.contexts import repository as ctx_sql
-from app.contexts.checks import snapshot_without_check
+from app.context_files import heads
+from app.context_files import repository as ctx_sql
+from app.context_files.checks import snapshot_without_check
 from app.db.models import ContextFile, Repository, utcnow
 from app.links import errors
 from app.links.branches import BranchLookups

@@ -10,8 +10,9 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Response
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.runtime import Runtime
+from app.settings import Settings
 
 
 @get("/livez", summary="Liveness", cache=False, sync_to_thread=False)
@@ -21,17 +22,19 @@ def livez() -> dict[str, str]:
 
 
 @get("/healthz", summary="Readiness", cache=False)
-async def healthz(runtime: NamedDependency[Runtime]) -> Response[dict[str, str]]:
+async def healthz(
+    engine: NamedDependency[AsyncEngine], settings: NamedDependency[Settings]
+) -> Response[dict[str, str]]:
     """200 when the database (and Redis, if used) answer; 503 with the failing part otherwise."""
     checks: dict[str, str] = {}
     try:
-        async with runtime.engine.connect() as conn:
+        async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # any failure means "not ready", reported rather than raised
         checks["database"] = f"error: {type(exc).__name__}"
-    if runtime.settings.redis_url:
-        checks["redis"] = await _redis_status(runtime.settings.redis_url)
+    if settings.redis_url:
+        checks["redis"] = await _redis_status(settings.redis_url)
     ok = all(v == "ok" for v in checks.values())
     return Response({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
 

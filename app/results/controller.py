@@ -11,25 +11,25 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
+from app.db.engine import Sessions
 from app.db.models import Installation, Repository, Result
 from app.errors import Forbidden, NotFound
 from app.pages import html_response
 from app.results import repository as results_sql
-from app.results.broker import StreamEvent
+from app.results.broker import StreamEvent, TokenBroker
 from app.results.failures import public_error
 from app.results.ids import is_result_id
 from app.results.render import render_answer
 from app.results.views import meta_html, result_json, result_page
-from app.runtime import Runtime
 
 _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
 
 
-async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | None, str | None]:
+async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository | None, str | None]:
     """The result, its repository, and (for budget failures) the last good answer of the same context."""
     if not is_result_id(result_id):
         raise NotFound(f"no result {result_id[:40]!r}", code="results.not_found")
-    async with runtime.sessions() as session:
+    async with sessions() as session:
         result = await results_sql.get_result(session, result_id)
         if result is None:
             raise NotFound(f"no result {result_id!r}", code="results.not_found")
@@ -70,13 +70,17 @@ def _check_still_public(repo: Repository, installation: Installation | None) -> 
 
 @get("/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
 async def result_view(
-    request: Request, name: FromPath[str], runtime: NamedDependency[Runtime], older: FromQuery[str | None] = None
+    request: Request,
+    name: FromPath[str],
+    sessions: NamedDependency[Sessions],
+    broker: NamedDependency[TokenBroker],
+    older: FromQuery[str | None] = None,
 ) -> Response:
     """One result as HTML, Markdown, JSON, plain text or an event stream."""
     result_id, _, suffix = name.partition(".")
     if not suffix and "text/event-stream" in request.headers.get("accept", ""):
-        return await _event_stream(runtime, result_id)
-    result, repo, fallback = await _load(runtime, result_id)
+        return await _event_stream(sessions, broker, result_id)
+    result, repo, fallback = await _load(sessions, result_id)
     headers = {"X-Result-Status": result.status}
     if suffix == "json":
         return Response(result_json(result, repo), headers=headers)
@@ -84,31 +88,33 @@ async def result_view(
         return Response(result.text, media_type=_TEXT_TYPES[suffix], headers=headers)
     if suffix:
         raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
-    answer_html = await _answer_html(runtime, result) if result.status == "done" else None
+    answer_html = await _answer_html(sessions, result) if result.status == "done" else None
     page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
     return html_response(page, headers=headers)
 
 
 @get("/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
-async def result_stream(result_id: FromPath[str], runtime: NamedDependency[Runtime]) -> ServerSentEvent:
+async def result_stream(
+    result_id: FromPath[str], sessions: NamedDependency[Sessions], broker: NamedDependency[TokenBroker]
+) -> ServerSentEvent:
     """Live tokens of a result; a finished one is sent whole at once."""
-    return await _event_stream(runtime, result_id)
+    return await _event_stream(sessions, broker, result_id)
 
 
-async def _event_stream(runtime: Runtime, result_id: str) -> ServerSentEvent:
+async def _event_stream(sessions: Sessions, broker: TokenBroker, result_id: str) -> ServerSentEvent:
     """Refusals (unknown, no longer public, too many watchers) get their status before the stream says 200."""
-    result, _, _ = await _load(runtime, result_id)
-    live = None if result.status in ("done", "failed") else runtime.broker.subscribe(result_id)
+    result, _, _ = await _load(sessions, result_id)
+    live = None if result.status in ("done", "failed") else broker.subscribe(result_id)
     return ServerSentEvent(
-        _events(runtime, result_id, live), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        _events(sessions, result_id, live), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 
 async def _events(
-    runtime: Runtime, result_id: str, live: AsyncIterator[StreamEvent] | None
+    sessions: Sessions, result_id: str, live: AsyncIterator[StreamEvent] | None
 ) -> AsyncIterator[ServerSentEventMessage]:
     if live is None:
-        async for message in _final(runtime, result_id):
+        async for message in _final(sessions, result_id):
             yield message
         return
     async for event in live:
@@ -117,16 +123,18 @@ async def _events(
         elif event.kind == "reset":
             yield ServerSentEventMessage(event="reset", data="{}", id=str(event.seq))
         else:
-            async for message in _final(runtime, result_id, streamed=True):
+            async for message in _final(sessions, result_id, streamed=True):
                 yield message
             return
     # The relay went quiet (producer gone); the browser reconnects and starts over from the database.
     yield ServerSentEventMessage(event="stalled", data="{}", retry=2000)
 
 
-async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) -> AsyncIterator[ServerSentEventMessage]:
+async def _final(
+    sessions: Sessions, result_id: str, *, streamed: bool = False
+) -> AsyncIterator[ServerSentEventMessage]:
     """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
-    result, repo, _ = await _load(runtime, result_id)
+    result, repo, _ = await _load(sessions, result_id)
     if result.status == "failed":
         yield ServerSentEventMessage(
             event="error", data=json.dumps({"message": public_error(result.error_code, result.error)})
@@ -134,18 +142,18 @@ async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) ->
         return
     if not streamed:
         yield ServerSentEventMessage(event="delta", data=json.dumps(result.text))
-    html = await _answer_html(runtime, result)
+    html = await _answer_html(sessions, result)
     usage = {"prompt_tokens": result.prompt_tokens, "completion_tokens": result.completion_tokens}
     body = {"html": html, "meta": meta_html(result, repo), "usage": usage, "status": result.status}
     yield ServerSentEventMessage(event="done", data=json.dumps(body))
 
 
-async def _answer_html(runtime: Runtime, result: Result) -> str:
+async def _answer_html(sessions: Sessions, result: Result) -> str:
     """The answer's HTML as stored when it finished; rendered (off the event loop) and stored once for older rows."""
     if result.html is not None:
         return result.html
     html = await render_answer(result.text)
-    async with runtime.sessions() as session:
+    async with sessions() as session:
         await results_sql.store_html(session, result.id, html)
         await session.commit()
     return html

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.refresh import refresh_repository
 from app.billing import budget
-from app.contexts.validation import ContextEntry
+from app.context_files.validation import ContextEntry
 from app.db.models import Result, utcnow
 from app.db.retry import in_transaction
 from app.llm import ChatRequest, Completion, UpstreamError

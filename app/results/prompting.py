@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.contexts.validation import ContextEntry, render_prompt
+from app.context_files.validation import ContextEntry, render_prompt
 from app.fetch import FetchPolicy, FetchRefused, extract_urls, fetch_public_text
 from app.models_catalog import ModelPrice
 from app.repo_context import BuiltContext, PathSelector, UnusablePatterns, build_context, estimate_text_tokens

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import PayloadTooLarge
 from app.jobs_catalog import process_delivery_job
-from app.runtime import Runtime
+from app.queue import JobQueue
+from app.settings import Settings
 from app.webhooks.intake import receive_github_delivery
 
 log = logging.getLogger("contextjson.webhooks")
@@ -25,18 +26,21 @@ log = logging.getLogger("contextjson.webhooks")
     description="Verifies X-Hub-Signature-256, stores the delivery once (by X-GitHub-Delivery) and queues it.",
 )
 async def github_webhook(
-    request: Request, session: NamedDependency[AsyncSession], runtime: NamedDependency[Runtime]
+    request: Request,
+    session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    queue: NamedDependency[JobQueue],
 ) -> Response[dict[str, str]]:
     """Receive one GitHub delivery."""
-    body = await read_body(request, runtime.settings.webhook_max_body_bytes)
+    body = await read_body(request, settings.webhook_max_body_bytes)
     receipt = await receive_github_delivery(
-        session, secret=runtime.settings.github_webhook_secret, headers=dict(request.headers), body=body
+        session, secret=settings.github_webhook_secret, headers=dict(request.headers), body=body
     )
     if receipt.delivery_pk is None:
         return Response({"status": "duplicate", "delivery": receipt.delivery_id}, status_code=200)
     await session.commit()
     try:
-        await runtime.require_queue().enqueue(process_delivery_job(receipt.delivery_pk))
+        await queue.enqueue(process_delivery_job(receipt.delivery_pk))
     except Exception:
         # Stored and committed: the periodic requeue picks it up, so the delivery is not lost.
         log.exception("github.enqueue_failed delivery=%s", receipt.delivery_id)

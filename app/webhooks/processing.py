@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import repository as repo_sql
 from app.accounts.repo_events import apply_installation_target, apply_repository_event, installation_owns
 from app.accounts.service import apply_installation_event, apply_installation_repositories
-from app.contexts.push import apply_push
+from app.context_files.push import apply_push
 from app.db.models import utcnow
 from app.jobs_catalog import JobCall
 from app.runtime import Runtime

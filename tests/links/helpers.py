@@ -112,6 +112,6 @@ async def install_repo(
 
 async def finish_link_refreshes(service: Service) -> int:
     """Wait for the background refreshes that stale hits started; returns how many there were."""
-    refreshes = list(service.app.state.link_server._inflight.values())
+    refreshes = list(service.app.state.link_resolver._inflight.values())
     await asyncio.wait_for(asyncio.gather(*refreshes, return_exceptions=True), timeout=30)
     return len(refreshes)

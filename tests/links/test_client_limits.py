@@ -103,8 +103,8 @@ async def test_a_refused_refresh_evicts_the_cached_link(service: Service, fake_g
     """After an uninstall, a link cached on this replica stops answering at once, not after minutes."""
     installed = await install_repo(service, fake_github)
     first = await installed.click_and_finish()
-    service.app.state.link_server.cache._ttl = 0.01  # entries go stale at once; a refresh is started on each hit
-    service.app.state.link_server.cache.put(("acme", "widgets", "", "explain"), first["id"])
+    service.app.state.link_resolver.cache._ttl = 0.01  # entries go stale at once; a refresh is started on each hit
+    service.app.state.link_resolver.cache.put(("acme", "widgets", "", "explain"), first["id"])
     await asyncio.sleep(0.02)
     async with service.runtime.sessions() as session:  # another process processed the uninstall
         repo = (await session.execute(select(Repository))).scalar_one()
@@ -133,9 +133,9 @@ async def test_old_names_redirect_to_the_new_name(service: Service, fake_github:
     assert (await service.client.get(moved.headers["location"])).status_code == 303
 
 
-async def test_closing_the_link_server_stops_lookups_still_running(service: Service) -> None:
+async def test_closing_the_link_resolver_stops_lookups_still_running(service: Service) -> None:
     """A refresh still running at shutdown is cancelled and closes its session, before the engine is disposed."""
-    server = service.app.state.link_server
+    server = service.app.state.link_resolver
     finished: list[str] = []
 
     async def slow_lookup() -> str:

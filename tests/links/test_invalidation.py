@@ -29,7 +29,7 @@ from tests.webhooks.repo_payloads import repository_payload
 
 
 class Recorder:
-    """Stands in for a web process's LinkServer."""
+    """Stands in for a web process's LinkResolver."""
 
     def __init__(self) -> None:
         self.repos: list[tuple[str, str]] = []
@@ -150,7 +150,7 @@ async def test_a_lookup_in_flight_during_a_forget_does_not_cache_its_answer(serv
     """It may have read the state the forget was about; its caller gets the answer, the cache does not."""
     installed = await install_repo(service, fake_github)
     installed.repo.commit("other", {"src/x.py": "x = 1\n"})  # a branch the service has not seen yet
-    server = service.app.state.link_server
+    server = service.app.state.link_resolver
     key = ("acme", "widgets", "other", "explain")
     with fake_github.lock:  # GitHub answers nothing until released: the lookup waits on it
         lookup = asyncio.create_task(server.resolve(key, LinkRequest("acme", "widgets", "other", "explain", "c")))
@@ -158,7 +158,7 @@ async def test_a_lookup_in_flight_during_a_forget_does_not_cache_its_answer(serv
         server.forget_repo("acme", "widgets")
     result_id = await lookup
     await service.drain_jobs()
-    assert service.app.state.link_server.cache.lookup(key) == (None, False)
+    assert service.app.state.link_resolver.cache.lookup(key) == (None, False)
     again = await installed.click("/tree/other/context/explain")  # looked up afresh, and cached this time
     assert again.headers["location"] == f"/r/{result_id}"
-    assert service.app.state.link_server.cache.lookup(key) == (result_id, True)
+    assert service.app.state.link_resolver.cache.lookup(key) == (result_id, True)

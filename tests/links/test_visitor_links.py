@@ -54,7 +54,7 @@ async def test_second_click_is_a_free_cache_hit(installed: Installed, fake_llm: 
     first = await installed.click_and_finish()
     again = await installed.click()
     assert again.status_code == 303 and again.headers["location"] == f"/r/{first['id']}"
-    installed.service.app.state.link_server.cache.forget_repo("acme", "widgets")  # also without the memory cache
+    installed.service.app.state.link_resolver.cache.forget_repo("acme", "widgets")  # also without the memory cache
     again = await installed.click()
     assert again.headers["location"] == f"/r/{first['id']}"
     await installed.service.drain_jobs()
@@ -75,7 +75,7 @@ async def test_new_commit_outside_the_selected_files_reuses_the_answer(installed
 
 
 async def test_concurrent_first_clicks_make_one_upstream_call(installed: Installed, fake_llm: Any) -> None:
-    installed.service.app.state.link_server.cache._ttl = 0  # every click goes to the database
+    installed.service.app.state.link_resolver.cache._ttl = 0  # every click goes to the database
     fake_llm.token_delay = 0.01
     responses = await asyncio.gather(*(installed.click() for _ in range(25)))
     assert {r.status_code for r in responses} == {303}
@@ -139,7 +139,7 @@ async def test_broken_stream_is_retried_and_charged_once(installed: Installed, f
 
 
 async def test_rate_limit_on_uncached_generations(service: Service, fake_github: Any, fake_llm: Any) -> None:
-    service.app.state.link_server.rate_limiter._limit = 2  # type: ignore[attr-defined]
+    service.app.state.link_resolver.rate_limiter._limit = 2  # type: ignore[attr-defined]
     installed = await install_repo(service, fake_github)
     assert (await installed.click("/context/explain")).status_code == 303
     assert (await installed.click("/context/api")).status_code == 303
@@ -229,7 +229,7 @@ async def test_database_single_flight_across_processes(installed: Installed, fak
     """Replicas don't share memory: concurrent lookups on separate connections still create one result."""
     rt = installed.service.runtime
 
-    server = installed.service.app.state.link_server
+    server = installed.service.app.state.link_resolver
 
     async def lookup() -> LinkOutcome:
         link = LinkRequest("acme", "widgets", None, "explain", "client")
@@ -241,7 +241,7 @@ async def test_database_single_flight_across_processes(installed: Installed, fak
 
 async def test_stale_link_is_served_while_refreshed(installed: Installed, fake_llm: Any) -> None:
     first = await installed.click_and_finish()
-    cache = installed.service.app.state.link_server.cache
+    cache = installed.service.app.state.link_resolver.cache
     cache._ttl = 0.01  # every entry goes stale at once
     cache.put(("acme", "widgets", "", "explain"), first["id"])
     await asyncio.sleep(0.02)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.contexts.validation import ContextEntry
+from app.context_files.validation import ContextEntry
 from app.fetch import FetchPolicy
 from app.models_catalog import ModelPrice
 from app.repo_context import ContextBuildFailed, ContextBuildTimeout, UnusablePatterns

@@ -183,7 +183,7 @@ async def test_a_claim_abandoned_by_a_dead_job_is_taken_over(service: Service, i
 
     from sqlalchemy import update
 
-    from app.contexts import claims
+    from app.context_files import claims
     from app.db.models import CheckClaim, utcnow
 
     sessions = service.runtime.sessions

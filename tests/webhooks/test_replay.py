@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.contexts import heads
+from app.context_files import heads
 from app.db.models import Repository
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, install_repo

@@ -29,7 +29,7 @@ HIT, STALE_HIT, LOOKUP, GENERATED, REFUSED = (
 )
 
 
-class LinkServer:
+class LinkResolver:
     """Per-process state for answering links: the link cache, client limits, in-flight lookups and refreshes.
 
     Web processes only: a worker never answers links, so it holds none of this.

@@ -12,11 +12,11 @@ from githubkit.exception import RequestFailed
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
-from app.contexts import claims, heads
-from app.contexts import repository as ctx_sql
-from app.contexts.push import CONTEXT_FILE_PATH
-from app.contexts.report import CHECK_NAME, render_check, render_too_large
-from app.contexts.validation import validate_context_json
+from app.context_files import claims, heads
+from app.context_files import repository as ctx_sql
+from app.context_files.push import CONTEXT_FILE_PATH
+from app.context_files.report import CHECK_NAME, render_check, render_too_large
+from app.context_files.validation import validate_context_json
 from app.db.models import ContextFile, Repository
 from app.runtime import Runtime
 from github_app import CheckConclusion, CheckOutput, FileTooLarge, InstallationAPI

@@ -12,11 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from app.contexts.json_schema import SCHEMA_PATH, context_schema
-from app.contexts.validation import MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS, validate_context_json
+from app.context_files.json_schema import SCHEMA_PATH, context_schema
+from app.context_files.validation import MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS, validate_context_json
 from tests import db
 from tests.conftest import Service
-from tests.contexts.test_validation import DESIGN_EXAMPLE
+from tests.context_files.test_validation import DESIGN_EXAMPLE
 
 MODELS = ("gpt-4.1", "gpt-4o-mini")
 SCHEMA = Draft202012Validator(context_schema(MODELS), format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -125,7 +125,7 @@ def test_without_a_model_list_any_model_name_passes_the_schema() -> None:
 
 
 # Generated documents: every field drawn from values that are right, wrong, or on a limit. Left out are
-# what the schema cannot express (docstring of app.contexts.json_schema): \u0000 and lone surrogates,
+# what the schema cannot express (docstring of app.context_files.json_schema): \u0000 and lone surrogates,
 # duplicate keys (a dict has none), integral floats, deep nesting, and brace patterns (complexity caps).
 _CHARS = st.sampled_from(list("ab./*?\\ :C-_`|\t\n\x01\x1c\u00a0\u2003é"))
 _TEXT = st.text(_CHARS, max_size=10)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.contexts import validation
-from app.contexts.validation import (
+from app.context_files import validation
+from app.context_files.validation import (
     ContextEntry,
     ValidationIssue,
     ValidationResult,

@@ -18,9 +18,10 @@ from litestar import get
 from litestar.di import NamedDependency
 from litestar.response import Response
 
-from app.contexts.validation import ID_PATTERN, MAX_INT, MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS
+from app.context_files.validation import ID_PATTERN, MAX_INT, MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS
+from app.models_catalog import ModelCatalog
 from app.repo_context.globs import MAX_PATTERN_CHARS
-from app.runtime import Runtime
+from app.settings import Settings
 
 SCHEMA_PATH = "/schema/context.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -119,7 +120,7 @@ def _schema_bytes(models: tuple[str, ...], schema_id: str) -> bytes:
 
 
 @get(SCHEMA_PATH, summary="JSON Schema of context.json", sync_to_thread=False)
-def context_json_schema(runtime: NamedDependency[Runtime]) -> Response[bytes]:
+def context_json_schema(catalog: NamedDependency[ModelCatalog], settings: NamedDependency[Settings]) -> Response[bytes]:
     """The schema, with this service's URL as `$id` and its models as the allowed `model` values."""
-    body = _schema_bytes(tuple(sorted(runtime.catalog.models)), runtime.settings.public_base + SCHEMA_PATH)
+    body = _schema_bytes(tuple(sorted(catalog.models)), settings.public_base + SCHEMA_PATH)
     return Response(body, media_type="application/schema+json", headers={"Cache-Control": "public, max-age=3600"})

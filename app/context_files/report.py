@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from app.contexts.validation import ValidationIssue, ValidationResult
+from app.context_files.validation import ValidationIssue, ValidationResult
 from github_app import CheckConclusion, CheckOutput
 
 CHECK_NAME = "contextjson"

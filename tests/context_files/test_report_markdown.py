@@ -10,8 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from markdown_it import MarkdownIt
 
-from app.contexts.report import render_check, visitor_link
-from app.contexts.validation import ContextEntry, ValidationIssue, ValidationResult
+from app.context_files.report import render_check, visitor_link
+from app.context_files.validation import ContextEntry, ValidationIssue, ValidationResult
 
 BASE = "https://cj.example"
 # Valid git ref names (check-ref-format) that mean something in Markdown.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as repo_sql
-from app.contexts import heads
+from app.context_files import heads
 from app.db.models import Installation
 from app.jobs_catalog import JobCall, check_context_file_job
 from github_app import PushEvent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar import Router
 
-from app.contexts.json_schema import context_json_schema
+from app.context_files.json_schema import context_json_schema
 from app.guards import ANONYMOUS
 
 router = Router(path="/", route_handlers=[context_json_schema], guards=ANONYMOUS, tags=["contexts"])
