@@ -11,7 +11,7 @@ import importlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -40,6 +40,7 @@ class RetryJob(Exception):  # noqa: N818  (reads as an instruction: "retry job")
         self.defer_seconds = defer_seconds
 
 
+@runtime_checkable  # handlers receive it as a dependency, which Litestar checks with isinstance
 class JobQueue(Protocol):
     async def enqueue(self, call: JobCall) -> None: ...
 

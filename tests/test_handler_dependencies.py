@@ -8,10 +8,16 @@ from typing import Any
 from litestar import get
 from litestar.di import NamedDependency
 from litestar.testing import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.app import create_app
+from app.db.engine import Sessions
 from app.db.migrate import upgrade
+from app.llm import LLMClient
+from app.models_catalog import ModelCatalog
 from app.providers import DEPENDENCIES
+from app.queue import JobQueue
+from app.results.broker import TokenBroker
 from app.settings import Settings
 
 
@@ -34,19 +40,19 @@ def test_no_handler_takes_the_runtime(tmp_path: Any) -> None:
 
 
 def test_each_dependency_resolves_in_a_request(tmp_path: Any) -> None:
-    """Every provider answers with its client (a handler asking for a misspelt or missing one fails at start)."""
+    """Every provider answers with its client, under the type handlers declare (Litestar checks it)."""
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
 
     @get("/probe-dependencies", sync_to_thread=False)
     def probe(
-        settings: NamedDependency[Any],
-        engine: NamedDependency[Any],
-        sessions: NamedDependency[Any],
-        llm: NamedDependency[Any],
-        broker: NamedDependency[Any],
-        queue: NamedDependency[Any],
-        catalog: NamedDependency[Any],
+        settings: NamedDependency[Settings],
+        engine: NamedDependency[AsyncEngine],
+        sessions: NamedDependency[Sessions],
+        llm: NamedDependency[LLMClient],
+        broker: NamedDependency[TokenBroker],
+        queue: NamedDependency[JobQueue],
+        catalog: NamedDependency[ModelCatalog],
     ) -> dict[str, str]:
         values = (settings, engine, sessions, llm, broker, queue, catalog)
         return {type(v).__name__: "ok" for v in values}

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app.errors import AppError
 
@@ -68,6 +68,7 @@ class StreamEvent:
         return self.kind in TERMINAL_KINDS
 
 
+@runtime_checkable  # handlers receive it as a dependency, which Litestar checks with isinstance
 class TokenBroker(Protocol):
     async def publish(self, stream_id: str, kind: str, data: str = "") -> None: ...
 
