@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -18,7 +19,7 @@ from app.logs import install_log_redaction
 from app.problems import EXCEPTION_HANDLERS
 from app.providers import DEPENDENCIES
 from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
-from app.requeue import requeue_unfinished
+from app.requeue import requeue_periodically, requeue_unfinished
 from app.routes import service_routers
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings, get_settings
@@ -47,11 +48,16 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         app.state.link_resolver = LinkResolver(runtime)
         runtime.invalidation.attach(app.state.link_resolver)
         await runtime.invalidation.start()  # cached links drop at once when another process changes them
+        requeuing: asyncio.Task[None] | None = None
         if isinstance(runtime.queue, InProcessJobQueue):  # in-process jobs died with the last process
             await requeue_unfinished(runtime, timedelta(0))
+            requeuing = asyncio.create_task(requeue_periodically(runtime), name="jobs.requeue")
         try:
             yield
         finally:
+            if requeuing is not None:
+                requeuing.cancel()
+                await asyncio.gather(requeuing, return_exceptions=True)
             await app.state.link_resolver.close()
             await runtime.close()
 

@@ -1,12 +1,14 @@
 """Queue again the work that was stored but never finished: a lost enqueue, a Redis outage, a crash.
 
 Used by the workers' periodic cron job (jobs.requeue_unfinished) and by `serve` when it runs the jobs
-itself, whose in-process jobs die with the process. A job that is in fact still queued or running is not
-started twice: the calls carry the same job ids as the first enqueue.
+itself: once at start (in-process jobs die with the process) and then every REQUEUE_INTERVAL_SECONDS, as
+the workers do (a job that gave up on a passing failure is picked up again). A job that is in fact still
+queued or running is not started twice: the calls carry the same job ids as the first enqueue.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -36,3 +38,15 @@ async def requeue_unfinished(rt: Runtime, older_than: timedelta) -> int:
     if deliveries or results or sent:
         log.info("jobs.requeue deliveries=%d results=%d followups=%d", len(deliveries), len(results), sent)
     return len(deliveries) + len(results) + sent
+
+
+async def requeue_periodically(rt: Runtime) -> None:
+    """Requeue work older than REQUEUE_AFTER_SECONDS every REQUEUE_INTERVAL_SECONDS, until cancelled."""
+    interval = rt.settings.requeue_interval_seconds
+    older_than = timedelta(seconds=rt.settings.requeue_after_seconds)
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await requeue_unfinished(rt, older_than)
+        except Exception:  # the database may be away for a while: try again next round
+            log.exception("jobs.requeue_failed")

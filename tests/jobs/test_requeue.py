@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -63,6 +64,18 @@ async def test_serve_without_redis_resumes_what_the_last_process_left(settings: 
         await service.drain_jobs()
         assert [d.status for d in await deliveries(service)] == ["processed"]
         assert await count(service, OutboxJob) == 0
+
+
+async def test_serve_without_redis_requeues_periodically_too(settings: Settings) -> None:
+    """Work another process stored but could not queue is picked up by a running `serve` within a round."""
+    periodic = settings.model_copy(update={"requeue_interval_seconds": 1, "requeue_after_seconds": 0})
+    async with running_service(periodic) as serving:
+        async with running_service(settings.model_copy(update={"redis_url": DEAD_REDIS})) as other:
+            assert (await other.send_webhook("ping", load_example("ping"))).status_code == 202
+        deadline = asyncio.get_running_loop().time() + 15
+        while [d.status for d in await deliveries(serving)] != ["processed"]:
+            assert asyncio.get_running_loop().time() < deadline, "the stored delivery was never requeued"
+            await asyncio.sleep(0.1)
 
 
 def test_every_job_name_has_a_function_and_every_call_a_known_name() -> None:
