@@ -2,7 +2,8 @@
 
 OpenAI-compatible routes always answer in OpenAI's error shape (their clients are SDKs); a route says so
 with `opt={"errors": OPENAI_ERRORS}` (on the handler or its Router). An address no route answers (404,
-405) is judged by its path. Everything else is negotiated by `accept.prefers_html`.
+405) is judged by its path. Everything else is negotiated by `accept.prefers_html`, except addresses that
+name a data format (`.json`, `.md`, `.txt`), which always get problem+json.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ log = logging.getLogger("contextjson")
 
 OPENAI_ERRORS = "openai"
 # /v1/…, /chat/completions, and the per-context …/context/{id}[/v1]/chat/completions of DESIGN's routes.
+# An address that names a data format (/r/ID.json, .md, .txt) gets JSON even in a browser: whoever asks
+# for .json wants data, not a page.
+_DATA_SUFFIX = re.compile(r"\.(?:json|md|txt)$")
 _OPENAI_PATH = re.compile(r"^/(?:v1(?:/|$)|(?:[^/]+/[^/]+/(?:tree/.+/)?context/[^/]+/)?(?:v1/)?chat/completions$)")
 
 
@@ -34,7 +38,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     _log(request, exc, problem)
     if _openai_route(request):
         return openai_response(problem)
-    if prefers_html(request.headers.get("accept")):
+    if prefers_html(request.headers.get("accept")) and not _DATA_SUFFIX.search(request.url.path):
         return html_response(problem)
     return problem_json_response(problem)
 

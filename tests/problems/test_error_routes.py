@@ -45,6 +45,11 @@ class Case:
     request: dict[str, Any] = field(default_factory=dict)
     headers: tuple[str, ...] = ()  # response headers that must be present
 
+    @property
+    def names_a_data_format(self) -> bool:
+        """`/r/ID.json`, `.md`, `.txt`: JSON problems even for a browser."""
+        return self.path.endswith((".json", ".md", ".txt"))
+
 
 CASES = [
     # Visitor links
@@ -171,7 +176,7 @@ async def test_every_error_is_a_page_for_browsers_and_a_problem_for_the_rest(
         for name in case.headers:
             assert resp.headers.get(name), (accept, name, resp.headers)
         assert resp.headers["vary"] == "Accept"
-        if html:
+        if html and not case.names_a_data_format:
             assert_error_page(resp, case.status)
         else:
             body = assert_problem(resp, case.status, case.code)
