@@ -18,7 +18,7 @@ from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
 from app.links.clients import client_key
-from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLimited, RepoGenerationsLimited
+from app.links.errors import ContextNotFound, LinkError
 from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
@@ -112,7 +112,7 @@ async def _serve_link(request: Request, owner: str, repo: str, branch: str | Non
         return _moved(moved, branch, context_id)
     except LinkError as exc:
         REFUSED.inc()
-        if exc.fallback_url and isinstance(exc, BudgetExhausted | RateLimited | RepoGenerationsLimited):
+        if exc.fallback_url:  # a budget or rate refusal (LinkError.older) with an earlier answer
             # Never a dead end: show the last good answer, marked as older.
             return Response(b"", status_code=303, headers={"Location": exc.fallback_url})
         raise  # app.problems answers: a page for browsers, problem+json for everyone else

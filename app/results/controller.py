@@ -11,11 +11,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
-from app.db.models import Installation, Repository, Result
+from app.db.models import Installation, Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
 from app.pages import html_response
 from app.results import repository as results_sql
-from app.results.broker import StreamEvent
+from app.results.broker import EventKind, StreamEvent
 from app.results.failures import public_error
 from app.results.ids import is_result_id
 from app.results.render import render_answer
@@ -38,7 +38,7 @@ async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | 
             # Read on every request, so a repository made private or uninstalled stops here on every replica.
             _check_still_public(repo, await installation_of(session, repo))
         fallback = None
-        if result.status == "failed" and result.repository_id and result.context_id:
+        if result.status == ResultStatus.FAILED and result.repository_id and result.context_id:
             last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
             fallback = last.id if last else None
     return result, repo, fallback
@@ -77,14 +77,14 @@ async def result_view(
     if not suffix and "text/event-stream" in request.headers.get("accept", ""):
         return await _event_stream(runtime, result_id)
     result, repo, fallback = await _load(runtime, result_id)
-    headers = {"X-Result-Status": result.status}
+    headers = {"X-Result-Status": result.status.value}
     if suffix == "json":
         return Response(result_json(result, repo), headers=headers)
     if suffix in _TEXT_TYPES:
         return Response(result.text, media_type=_TEXT_TYPES[suffix], headers=headers)
     if suffix:
         raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
-    answer_html = await _answer_html(runtime, result) if result.status == "done" else None
+    answer_html = await _answer_html(runtime, result) if result.status == ResultStatus.DONE else None
     page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
     return html_response(page, headers=headers)
 
@@ -98,7 +98,7 @@ async def result_stream(result_id: FromPath[str], runtime: NamedDependency[Runti
 async def _event_stream(runtime: Runtime, result_id: str) -> ServerSentEvent:
     """Refusals (unknown, no longer public, too many watchers) get their status before the stream says 200."""
     result, _, _ = await _load(runtime, result_id)
-    live = None if result.status in ("done", "failed") else runtime.broker.subscribe(result_id)
+    live = None if result.status.finished else runtime.broker.subscribe(result_id)
     return ServerSentEvent(
         _events(runtime, result_id, live), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
@@ -112,9 +112,9 @@ async def _events(
             yield message
         return
     async for event in live:
-        if event.kind == "delta":
+        if event.kind == EventKind.DELTA:
             yield ServerSentEventMessage(event="delta", data=json.dumps(event.data), id=str(event.seq))
-        elif event.kind == "reset":
+        elif event.kind == EventKind.RESET:
             yield ServerSentEventMessage(event="reset", data="{}", id=str(event.seq))
         else:
             async for message in _final(runtime, result_id, streamed=True):
@@ -127,7 +127,7 @@ async def _events(
 async def _final(runtime: Runtime, result_id: str, *, streamed: bool = False) -> AsyncIterator[ServerSentEventMessage]:
     """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
     result, repo, _ = await _load(runtime, result_id)
-    if result.status == "failed":
+    if result.status == ResultStatus.FAILED:
         yield ServerSentEventMessage(
             event="error", data=json.dumps({"message": public_error(result.error_code, result.error)})
         )

@@ -5,16 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from app.db.models import MICROS_PER_USD, Repository, Result
+from app.db.models import MICROS_PER_USD, Repository, Result, ResultStatus
 from app.pages import render, safe
 from app.results.failures import public_error
+from app.results.older import OlderReason, older_answer_url
 from app.results.render import render_plain
-
-OLDER_REASONS = {
-    "budget_exhausted": "The owner's budget for new answers is used up, so this is the last answer made earlier.",
-    "rate_limited": "You have started many new answers recently, so this is the last answer made earlier.",
-    "repo_rate_limited": "This repository started many new answers this hour, so this is the last one made earlier.",
-}
 
 
 def result_json(result: Result, repo: Repository | None) -> dict[str, Any]:
@@ -35,7 +30,7 @@ def result_json(result: Result, repo: Repository | None) -> dict[str, Any]:
         "cost_usd": float(Decimal(result.cost_micros) / MICROS_PER_USD),
         "paid_by": result.paid_by,
         "cached_from": result.cached_from,
-        "error": public_error(result.error_code, result.error) if result.status == "failed" else None,
+        "error": public_error(result.error_code, result.error) if result.status == ResultStatus.FAILED else None,
         "error_code": result.error_code,
         "created_at": result.created_at.isoformat() if result.created_at else None,
         "finished_at": result.finished_at.isoformat() if result.finished_at else None,
@@ -48,9 +43,9 @@ def meta_html(result: Result, repo: Repository | None) -> str:
         "where": f"{repo.full_name if repo else '—'} · {result.branch or ''}@{(result.commit_sha or '')[:7]}",
         "context_id": result.context_id or "",
         "model": result.model,
-        "paid": result.status == "done",
+        "paid": result.status == ResultStatus.DONE,
     }
-    if result.status == "done":
+    if result.status == ResultStatus.DONE:
         meta.update(
             tokens=f"{(result.prompt_tokens or 0) + (result.completion_tokens or 0):,}",
             cost=f"{Decimal(result.cost_micros) / MICROS_PER_USD:.4f}",
@@ -67,14 +62,17 @@ def result_page(
     """The HTML result page; streams with app/static/result.js, and shows the text so far without it."""
     # Stored when the answer finished (app.results.render); never rendered here, on the event loop.
     answer = answer_html if answer_html is not None else result.html or render_plain(result.text)
+    older_reason = OlderReason.parse(older)
+    # A failed answer links the last good one; the notice there speaks of the budget, whatever the failure.
+    fallback_url = older_answer_url(fallback_id, OlderReason.BUDGET_EXHAUSTED) if fallback_id else None
     return render(
         "result.html",
         title=f"{repo.full_name if repo else 'contextjson'} · {result.context_id or 'answer'}",
         result=result,
         meta_html=safe(meta_html(result, repo)),
-        older_reason=OLDER_REASONS.get(older or ""),
-        failure=public_error(result.error_code, result.error) if result.status == "failed" else None,
-        fallback_id=fallback_id,
-        answer_html=safe(answer) if result.status == "done" else None,
-        waiting=result.status in ("pending", "streaming"),
+        older_reason=older_reason.notice if older_reason else None,
+        failure=public_error(result.error_code, result.error) if result.status == ResultStatus.FAILED else None,
+        fallback_url=fallback_url,
+        answer_html=safe(answer) if result.status == ResultStatus.DONE else None,
+        waiting=not result.status.finished,
     )
