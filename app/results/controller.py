@@ -7,22 +7,38 @@ from collections.abc import AsyncIterator
 
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.models import Installation, Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
+from app.openapi import INVALID_REQUEST, problem_responses, text_alternatives
 from app.pages import html_response
 from app.results import repository as results_sql
-from app.results.broker import EventKind, StreamEvent
+from app.results.broker import EventKind, StreamEvent, TooManyWatchers
 from app.results.failures import public_error
 from app.results.ids import is_result_id
 from app.results.render import render_answer
-from app.results.views import meta_html, result_json, result_page
+from app.results.views import ResultJSON, meta_html, result_json, result_page
 from app.runtime import Runtime
 
 _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
+# What /r/… answers instead of a result (documented on the routes; raised by _load and the brokers).
+_REFUSALS = {
+    **INVALID_REQUEST,
+    403: ["results.repository_private", "results.installation_suspended"],
+    404: ["results.not_found", "results.repository_gone"],
+    503: [TooManyWatchers.code],
+}
+_STREAM_DOC = ResponseSpec(
+    str,
+    media_type="text/event-stream",
+    generate_examples=False,
+    description="Server-sent events: `delta` (text appended), `reset` (start the text again), then `done` "
+    "(the rendered answer) or `error` (why it failed); `stalled` when the producer went quiet.",
+)
 
 
 async def _load(runtime: Runtime, result_id: str) -> tuple[Result, Repository | None, str | None]:
@@ -68,7 +84,20 @@ def _check_still_public(repo: Repository, installation: Installation | None) -> 
         )
 
 
-@get("/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
+@get(
+    "/{name:str}",
+    summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)",
+    responses={
+        200: ResponseSpec(
+            ResultJSON,
+            generate_examples=False,
+            description="`/r/{id}`: the page (text/html), or the event stream with `Accept: text/event-stream`; "
+            "`/r/{id}.json`: this model; `/r/{id}.md`, `/r/{id}.txt`: the answer's text.",
+        ),
+        **problem_responses(_REFUSALS, {404: ["results.format"]}),
+    },
+    operation_class=text_alternatives(200, ["text/html", "text/markdown", "text/plain", "text/event-stream"]),
+)
 async def result_view(
     request: Request, name: FromPath[str], runtime: NamedDependency[Runtime], older: FromQuery[str | None] = None
 ) -> Response:
@@ -89,7 +118,11 @@ async def result_view(
     return html_response(page, headers=headers)
 
 
-@get("/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
+@get(
+    "/{result_id:str}/stream",
+    summary="Server-sent events of a result: delta, reset, done, error",
+    responses={200: _STREAM_DOC, **problem_responses(_REFUSALS)},
+)
 async def result_stream(result_id: FromPath[str], runtime: NamedDependency[Runtime]) -> ServerSentEvent:
     """Live tokens of a result; a finished one is sent whole at once."""
     return await _event_stream(runtime, result_id)
