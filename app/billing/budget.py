@@ -41,7 +41,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import MICROS_PER_USD, Account, LedgerEntry, Repository, Result, utcnow
+from app.db.models import MICROS_PER_USD, Account, LedgerEntry, LedgerKind, Repository, Result, utcnow
 from app.db.upsert import insert_ignore
 from app.models_catalog import ModelPrice
 
@@ -94,7 +94,7 @@ async def repo_month_spend_micros(session: AsyncSession, repository_id: int) -> 
     """Charged this calendar month (UTC) for one repository, plus what its generations have reserved."""
     charged = select(func.coalesce(func.sum(-col(LedgerEntry.amount_micros)), 0)).where(
         col(LedgerEntry.repository_id) == repository_id,
-        col(LedgerEntry.kind) == "debit",
+        col(LedgerEntry.kind) == LedgerKind.DEBIT,
         col(LedgerEntry.created_at) >= _month_start(),
     )
     reserved = select(func.coalesce(func.sum(col(Result.reserved_micros)), 0)).where(
@@ -163,7 +163,7 @@ async def settle(session: AsyncSession, result: Result, actual_micros: int) -> i
         LedgerEntry,
         {
             "account_id": result.account_id,
-            "kind": "debit",
+            "kind": LedgerKind.DEBIT,
             "amount_micros": -charged,
             "idempotency_key": f"charge:{result.id}",
             "repository_id": result.repository_id,

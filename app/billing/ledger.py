@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import MICROS_PER_USD, Account, LedgerEntry, utcnow
+from app.db.models import MICROS_PER_USD, Account, LedgerEntry, LedgerKind, utcnow
 from app.db.upsert import insert_ignore
 
 
@@ -22,7 +22,7 @@ async def credit_once(
     account_id: int,
     amount_micros: int,
     idempotency_key: str,
-    kind: str = "credit",
+    kind: LedgerKind = LedgerKind.CREDIT,
     note: str | None = None,
 ) -> bool:
     """Add money exactly once per idempotency key; returns False when that key was already credited."""

@@ -17,7 +17,7 @@ from app.context_files import repository as ctx_sql
 from app.context_files.push import CONTEXT_FILE_PATH
 from app.context_files.report import CHECK_NAME, render_check, render_too_large
 from app.context_files.validation import validate_context_json
-from app.db.models import ContextFile, Repository
+from app.db.models import ContextFile, ContextFileStatus, Repository
 from app.runtime import Runtime
 from github_app import CheckConclusion, CheckOutput, FileTooLarge, InstallationAPI
 
@@ -72,7 +72,7 @@ async def _default_branch(api: InstallationAPI, repo: Repository) -> str | None:
 class _Snapshot:
     """What context.json held at one commit, ready to store."""
 
-    status: str  # valid | invalid | missing
+    status: ContextFileStatus
     document: dict[str, Any] | None = None
     entries: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -87,14 +87,14 @@ async def _read(
         file = await api.get_file(repo.owner, repo.name, CONTEXT_FILE_PATH, sha, max_bytes=limit)
     except FileTooLarge as exc:
         conclusion, output = render_too_large(exc.size, limit)
-        return _Snapshot("invalid", errors=[output.summary]), (conclusion, output)
+        return _Snapshot(ContextFileStatus.INVALID, errors=[output.summary]), (conclusion, output)
     if file is None:
-        return _Snapshot("missing"), None
+        return _Snapshot(ContextFileStatus.MISSING), None
     # Off the event loop: a hostile 1 MB file takes up to about a second to check (in-process jobs share
     # the loop with every visitor's request).
     result = await asyncio.to_thread(validate_context_json, file.content, rt.catalog.models)
     snapshot = _Snapshot(
-        status="valid" if result.ok else "invalid",
+        status=ContextFileStatus.VALID if result.ok else ContextFileStatus.INVALID,
         document=result.document,
         entries={eid: entry.to_dict() for eid, entry in result.entries.items()},
         errors=[str(issue) for issue in result.issues],

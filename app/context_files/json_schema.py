@@ -16,6 +16,7 @@ from typing import Any
 
 from litestar import get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
 
 from app.context_files.validation import ID_PATTERN, MAX_INT, MAX_PATTERNS, MAX_PROMPT_CHARS, MAX_SUMMARY_CHARS
@@ -24,6 +25,7 @@ from app.repo_context.globs import MAX_PATTERN_CHARS
 from app.settings import Settings
 
 SCHEMA_PATH = "/schema/context.json"
+SCHEMA_MEDIA_TYPE = "application/schema+json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # End of text in both ECMA-262 and Python regexes (Python's `$` also matches before a final newline).
@@ -119,8 +121,20 @@ def _schema_bytes(models: tuple[str, ...], schema_id: str) -> bytes:
     return json.dumps(context_schema(models, schema_id), indent=2).encode()
 
 
-@get(SCHEMA_PATH, summary="JSON Schema of context.json", sync_to_thread=False)
+@get(
+    SCHEMA_PATH,
+    summary="JSON Schema of context.json",
+    sync_to_thread=False,
+    responses={
+        200: ResponseSpec(
+            dict[str, Any],
+            media_type=SCHEMA_MEDIA_TYPE,
+            generate_examples=False,
+            description="A JSON Schema (2020-12) document; its `$id` is this address.",
+        )
+    },
+)
 def context_json_schema(catalog: NamedDependency[ModelCatalog], settings: NamedDependency[Settings]) -> Response[bytes]:
     """The schema, with this service's URL as `$id` and its models as the allowed `model` values."""
     body = _schema_bytes(tuple(sorted(catalog.models)), settings.public_base + SCHEMA_PATH)
-    return Response(body, media_type="application/schema+json", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(body, media_type=SCHEMA_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=3600"})

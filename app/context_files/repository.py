@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import ContextFile, utcnow
+from app.db.models import ContextFile, ContextFileStatus, utcnow
 from app.db.upsert import upsert
 
 
@@ -18,7 +18,7 @@ async def save_context_file(
     repository_id: int,
     branch: str,
     commit_sha: str,
-    status: str,
+    status: ContextFileStatus,
     document: dict[str, Any] | None,
     entries: dict[str, Any],
     errors: list[str],

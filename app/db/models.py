@@ -6,7 +6,8 @@ Money is stored as integer micro-dollars (1 USD = 1_000_000) so sums are exact.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -22,13 +23,37 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import AutoString, Field, SQLModel
 
 MICROS_PER_USD = 1_000_000
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class StrEnumColumn(TypeDecorator[E], Generic[E]):
+    """A closed set stored as its plain string (no database enum type, so no migration), read back as members.
+
+    A stored value outside the set fails the read: adding a value takes a release that can read it first.
+    """
+
+    impl = AutoString
+    cache_ok = True
+
+    def __init__(self, enum: type[E]):
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 class Account(SQLModel, table=True):
@@ -97,6 +122,14 @@ class Repository(SQLModel, table=True):
         return f"{self.owner}/{self.name}"
 
 
+class DeliveryStatus(StrEnum):
+    """Where a stored webhook delivery stands."""
+
+    PENDING = "pending"
+    PROCESSED = "processed"
+    FAILED = "failed"  # its payload could not be read; never retried
+
+
 class WebhookDelivery(SQLModel, table=True):
     """A received GitHub webhook, stored before it is processed; unique on GitHub's delivery id."""
 
@@ -111,11 +144,19 @@ class WebhookDelivery(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     # SHA-256 of the signed body: X-GitHub-Delivery is not signed, so a replayed body is refused by this.
     body_sha256: str | None = Field(default=None, sa_column=Column(Text))
-    status: str = Field(default="pending", index=True)  # pending | processed | failed
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, index=True, sa_type=StrEnumColumn(DeliveryStatus))
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class ContextFileStatus(StrEnum):
+    """What context.json was at one commit."""
+
+    VALID = "valid"
+    INVALID = "invalid"  # stored with its errors (entries that did validate are still served)
+    MISSING = "missing"  # no context.json at that commit
 
 
 class ContextFile(SQLModel, table=True):
@@ -128,7 +169,7 @@ class ContextFile(SQLModel, table=True):
     repository_id: int = Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False, index=True))
     branch: str
     commit_sha: str
-    status: str  # valid | invalid | missing
+    status: ContextFileStatus = Field(sa_type=StrEnumColumn(ContextFileStatus))
     document: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -168,6 +209,15 @@ class OutboxJob(SQLModel, table=True):
     )
 
 
+class LedgerKind(StrEnum):
+    """Why an account's money moved."""
+
+    CREDIT = "credit"  # free credit on install
+    TOPUP = "topup"
+    DEBIT = "debit"  # a generation's charge
+    REFUND = "refund"
+
+
 class LedgerEntry(SQLModel, table=True):
     """One movement of an account's money. `idempotency_key` makes grants and charges happen once."""
 
@@ -175,7 +225,7 @@ class LedgerEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(sa_column=Column(ForeignKey("accounts.id"), nullable=False, index=True))
-    kind: str  # credit | topup | debit | refund
+    kind: LedgerKind = Field(sa_type=StrEnumColumn(LedgerKind))
     amount_micros: int = Field(sa_column=Column(BigInteger, nullable=False))
     idempotency_key: str | None = Field(default=None, sa_column=Column(Text, unique=True))
     repository_id: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -208,7 +258,28 @@ class BranchHead(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-_LIVE = text("status <> 'failed'")
+class ResultKind(StrEnum):
+    """Who asked for a result."""
+
+    LINK = "link"  # a visitor link
+    API = "api"  # the OpenAI-compatible API
+
+
+class ResultStatus(StrEnum):
+    """A result's life: pending → streaming → done, or failed from either."""
+
+    PENDING = "pending"
+    STREAMING = "streaming"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Done or failed: nothing more happens to this result."""
+        return self in (ResultStatus.DONE, ResultStatus.FAILED)
+
+
+_LIVE = text(f"status <> '{ResultStatus.FAILED}'")
 
 
 class Result(SQLModel, table=True):
@@ -223,8 +294,8 @@ class Result(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True, max_length=32)
-    kind: str = "link"  # link | api
-    status: str = "pending"  # pending | streaming | done | failed
+    kind: ResultKind = Field(default=ResultKind.LINK, sa_type=StrEnumColumn(ResultKind))
+    status: ResultStatus = Field(default=ResultStatus.PENDING, sa_type=StrEnumColumn(ResultStatus))
     account_id: int | None = Field(default=None, sa_column=Column(ForeignKey("accounts.id"), index=True))
     repository_id: int | None = Field(default=None, sa_column=Column(BigInteger, ForeignKey("repositories.id")))
     branch: str | None = None

@@ -8,22 +8,25 @@ from urllib.parse import quote
 
 from litestar import Request, get
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
 from app.accounts.repository import find_repository
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.context_files.validation import is_context_id
+from app.errors import AppError
 from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
 from app.links.clients import client_key
-from app.links.errors import BudgetExhausted, ContextNotFound, LinkError, RateLimited, RepoGenerationsLimited
+from app.links.errors import ContextNotFound, LinkError
 from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
 from app.links.resolver import REFUSED, LinkResolver
-from app.runtime import Runtime
+from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, problem_responses
+from app.runtime import GitHubAppNotConfigured, Runtime
 
 log = logging.getLogger("contextjson.links")
 
@@ -31,8 +34,43 @@ log = logging.getLogger("contextjson.links")
 OWNER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 REPO_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$")
 
+# The OpenAPI description of the link routes: metadata only, the handlers below do not read it.
+_REFUSALS: list[type[AppError]] = [
+    errors.RepoNotFound,
+    errors.AppNotInstalled,
+    errors.PrivateRepository,
+    errors.BranchNotFound,
+    errors.ContextFileMissing,
+    errors.ContextNotFound,
+    errors.ContextInvalid,
+    errors.BudgetExhausted,
+    errors.RateLimited,
+    errors.RepoGenerationsLimited,
+    errors.BranchLookupsLimited,
+    errors.GitHubUnavailable,
+    GitHubAppNotConfigured,
+]
+_BADGE = ResponseSpec(str, media_type="image/svg+xml", generate_examples=False, description="The README badge (SVG).")
+_SEE_RESULT = (
+    "See Other: the answer's page, `/r/{result_id}` (or, when a budget or rate limit refuses a new answer, the "
+    "last good one, marked older)."
+)
 
-@get("/{owner:str}/{repo:str}/context/{context_id:str}", summary="Visitor link (default branch)", cache=False)
+
+def _link_responses(*extra: type[AppError]) -> dict[int, ResponseSpec]:
+    moved = ResponseSpec(None, description="Moved Permanently: the repository was renamed or transferred.")
+    return {301: moved, **problem_responses(INVALID_REQUEST, codes_by_status(*_REFUSALS, *extra))}
+
+
+@get(
+    "/{owner:str}/{repo:str}/context/{context_id:str}",
+    summary="Visitor link (default branch)",
+    status_code=303,
+    response_description=_SEE_RESULT,
+    responses=_link_responses(),
+    operation_class=RedirectOperation,
+    cache=False,
+)
 async def default_branch_link(
     request: Request,
     owner: FromPath[str],
@@ -43,7 +81,12 @@ async def default_branch_link(
     return await _serve_link(request, owner, repo, None, context_id)
 
 
-@get("/{owner:str}/{repo:str}/context/{context_id:str}/badge.svg", summary="README badge", media_type="image/svg+xml")
+@get(
+    "/{owner:str}/{repo:str}/context/{context_id:str}/badge.svg",
+    summary="README badge",
+    media_type="image/svg+xml",
+    responses={200: _BADGE, **problem_responses(INVALID_REQUEST)},
+)
 async def default_branch_badge(
     request: Request, owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
 ) -> Response[str]:
@@ -51,7 +94,17 @@ async def default_branch_badge(
     return await _badge(request, owner, repo, context_id)
 
 
-@get("/{owner:str}/{repo:str}/tree/{rest:path}", summary="Visitor link or badge on a branch", cache=False)
+@get(
+    "/{owner:str}/{repo:str}/tree/{rest:path}",
+    summary="Visitor link or badge on a branch",
+    description="`rest` is `{branch}/context/{context_id}` (the branch may contain slashes), or that followed by "
+    "`/badge.svg` for the branch's README badge (200, image/svg+xml).",
+    status_code=303,
+    response_description=_SEE_RESULT,
+    responses={200: _BADGE, **_link_responses(errors.InvalidBranchName)},
+    operation_class=RedirectOperation,
+    cache=False,
+)
 async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]) -> Response:
     """`…/tree/{branch}/context/{id}` (branch names may contain slashes) and its `/badge.svg`."""
     return await _serve_tree(request, owner, repo, rest)
@@ -112,7 +165,7 @@ async def _serve_link(request: Request, owner: str, repo: str, branch: str | Non
         return _moved(moved, branch, context_id)
     except LinkError as exc:
         REFUSED.inc()
-        if exc.fallback_url and isinstance(exc, BudgetExhausted | RateLimited | RepoGenerationsLimited):
+        if exc.fallback_url:  # a budget or rate refusal (LinkError.older) with an earlier answer
             # Never a dead end: show the last good answer, marked as older.
             return Response(b"", status_code=303, headers={"Location": exc.fallback_url})
         raise  # app.problems answers: a page for browsers, problem+json for everyone else
@@ -161,4 +214,5 @@ async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Re
         message = "unavailable"
     svg = badge_svg("contextjson", message)
     # Short-lived in caches (GitHub's image proxy among them), so a repository made private shows it soon.
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
+    # An explicit 200: the tree route that also serves badges says 303 by default.
+    return Response(svg, status_code=200, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})

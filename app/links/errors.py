@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from app.errors import AppError
+from app.results.older import OlderReason, older_answer_url
 
 
 class LinkError(AppError):
-    """A link problem the visitor should read about; may point at an older answer to show instead."""
+    """A link problem the visitor should read about; a refusal with an `older` reason may point at an older answer."""
 
     title = "This link can't be answered"
+    # Set on budget and rate refusals: with an earlier answer, the visitor sees it (marked older) instead.
+    older: ClassVar[OlderReason | None] = None
 
     def __init__(self, detail: str, *, fallback_result_id: str | None = None, retry_after: int | None = None):
         self.fallback_result_id = fallback_result_id
@@ -18,9 +23,9 @@ class LinkError(AppError):
     @property
     def fallback_url(self) -> str | None:
         """The last good answer of this link, marked as older (with why), if there is one."""
-        if not self.fallback_result_id:
+        if not self.fallback_result_id or self.older is None:
             return None
-        return f"/r/{self.fallback_result_id}?older={self.code.split('.')[-1]}"
+        return older_answer_url(self.fallback_result_id, self.older)
 
 
 class RepoNotFound(LinkError):
@@ -53,10 +58,12 @@ class ContextInvalid(LinkError):
 
 class BudgetExhausted(LinkError):
     status_code, code, title = 402, "link.budget_exhausted", "The owner's budget is used up"
+    older = OlderReason.BUDGET_EXHAUSTED
 
 
 class RateLimited(LinkError):
     status_code, code, title = 429, "link.rate_limited", "Too many new answers from your address"
+    older = OlderReason.RATE_LIMITED
 
 
 class GitHubUnavailable(LinkError):
@@ -77,6 +84,7 @@ class BranchLookupsLimited(LinkError):
 
 class RepoGenerationsLimited(LinkError):
     status_code, code, title = 429, "link.repo_rate_limited", "This repository has made many new answers"
+    older = OlderReason.REPO_RATE_LIMITED
 
 
 class RepositoryMoved(LinkError):

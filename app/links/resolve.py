@@ -26,7 +26,7 @@ from app.billing.budget import available_micros
 from app.context_files import heads
 from app.context_files import repository as ctx_sql
 from app.context_files.checks import snapshot_without_check
-from app.db.models import ContextFile, Repository, utcnow
+from app.db.models import ContextFile, ContextFileStatus, Repository, ResultKind, ResultStatus, utcnow
 from app.links import errors
 from app.links.branches import BranchLookups
 from app.links.ratelimit import RateLimiter
@@ -179,12 +179,12 @@ async def _learn_context(rt: Runtime, repo: Repository, branch: str, head: str) 
 
 def _context_entry(ctx: ContextFile, repo: Repository, branch: str, context_id: str) -> dict[str, Any]:
     where = f"{repo.full_name} ({branch})"
-    if ctx.status == "missing":
+    if ctx.status == ContextFileStatus.MISSING:
         raise errors.ContextFileMissing(f"{where} has no context.json.")
     entry = ctx.entries.get(context_id)
     if entry is not None:
         return dict(entry)
-    if ctx.status == "invalid":
+    if ctx.status == ContextFileStatus.INVALID:
         raise errors.ContextInvalid(f"context.json of {where} has errors:\n" + "\n".join(ctx.errors))
     known = ", ".join(sorted(ctx.entries)) or "none"
     raise errors.ContextNotFound(f'context.json of {where} has no context "{context_id}". Available: {known}.')
@@ -199,8 +199,8 @@ async def _create_result(
     result_id = new_result_id()
     values = {
         "id": result_id,
-        "kind": "link",
-        "status": "pending",
+        "kind": ResultKind.LINK,
+        "status": ResultStatus.PENDING,
         "account_id": repo.account_id,
         "repository_id": repo.id,
         "branch": target.branch,

@@ -6,37 +6,73 @@ Liveness never looks at the database: an outage there must take pods out of the 
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Annotated, Literal
+
 from litestar import get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
+from msgspec import UNSET, Meta, Struct, UnsetType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import Settings
 
 
+class ProbeStatus(StrEnum):
+    """How a probe, or one part it checks, is doing (a failed part says `error: ` and the failure's type)."""
+
+    OK = "ok"
+    UNAVAILABLE = "unavailable"
+
+
+class Liveness(Struct):
+    """The process serves requests."""
+
+    status: Literal["ok"]
+
+
+_PART = '"ok", or "error: " followed by the type of the failure'
+
+
+class Readiness(Struct):
+    """Whether the parts the service needs answer."""
+
+    status: ProbeStatus
+    database: Annotated[str, Meta(description=f"{_PART}.")]
+    redis: Annotated[str | UnsetType, Meta(description=f"{_PART}; only when REDIS_URL is set.")] = UNSET
+
+
 @get("/livez", summary="Liveness", cache=False, sync_to_thread=False)
-def livez() -> dict[str, str]:
+def livez() -> Liveness:
     """200 while the event loop serves requests; checks nothing else."""
-    return {"status": "ok"}
+    return Liveness(status="ok")
 
 
-@get("/healthz", summary="Readiness", cache=False)
-async def healthz(
-    engine: NamedDependency[AsyncEngine], settings: NamedDependency[Settings]
-) -> Response[dict[str, str]]:
+@get(
+    "/healthz",
+    summary="Readiness",
+    cache=False,
+    response_description="Ready: every part answers.",
+    responses={503: ResponseSpec(Readiness, generate_examples=False, description="Not ready: a part failed.")},
+)
+async def healthz(engine: NamedDependency[AsyncEngine], settings: NamedDependency[Settings]) -> Response[Readiness]:
     """200 when the database (and Redis, if used) answer; 503 with the failing part otherwise."""
-    checks: dict[str, str] = {}
+    database = await _database_status(engine)
+    redis = await _redis_status(settings.redis_url) if settings.redis_url else UNSET
+    ok = database == ProbeStatus.OK and redis in (UNSET, ProbeStatus.OK)
+    body = Readiness(ProbeStatus.OK if ok else ProbeStatus.UNAVAILABLE, database, redis)
+    return Response(body, status_code=200 if ok else 503)
+
+
+async def _database_status(engine: AsyncEngine) -> str:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+        return ProbeStatus.OK
     except Exception as exc:  # any failure means "not ready", reported rather than raised
-        checks["database"] = f"error: {type(exc).__name__}"
-    if settings.redis_url:
-        checks["redis"] = await _redis_status(settings.redis_url)
-    ok = all(v == "ok" for v in checks.values())
-    return Response({"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
+        return f"error: {type(exc).__name__}"
 
 
 async def _redis_status(url: str) -> str:
@@ -45,7 +81,7 @@ async def _redis_status(url: str) -> str:
     client = Redis.from_url(url, socket_timeout=2)
     try:
         await client.ping()
-        return "ok"
+        return ProbeStatus.OK
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     finally:

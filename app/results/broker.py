@@ -27,6 +27,7 @@ from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from enum import StrEnum
 from operator import attrgetter
 from typing import Protocol, runtime_checkable
 
@@ -34,6 +35,7 @@ from app.errors import AppError
 
 __all__ = [
     "EVENT_KINDS",
+    "EventKind",
     "InProcessBroker",
     "StreamEvent",
     "TERMINAL_KINDS",
@@ -45,8 +47,18 @@ __all__ = [
 
 log = logging.getLogger("contextjson.broker")
 
-EVENT_KINDS = frozenset({"delta", "reset", "done", "error"})
-TERMINAL_KINDS = frozenset({"done", "error"})
+
+class EventKind(StrEnum):
+    """What one stream event says."""
+
+    DELTA = "delta"  # text appended
+    RESET = "reset"  # the producer restarted: discard the text so far
+    DONE = "done"
+    ERROR = "error"
+
+
+EVENT_KINDS = frozenset(EventKind)
+TERMINAL_KINDS = frozenset({EventKind.DONE, EventKind.ERROR})
 
 DEFAULT_TTL_SECONDS = 600.0
 DEFAULT_IDLE_TIMEOUT = 30.0
@@ -58,7 +70,7 @@ DEFAULT_MAXLEN = 250_000
 class StreamEvent:
     """One event of a stream: `seq` is its position, assigned by the broker, strictly increasing from 1."""
 
-    kind: str  # "delta" (text appended) | "reset" (producer restarted: discard text so far) | "done" | "error"
+    kind: EventKind
     data: str = ""  # delta text, or error message; for "done" an optional JSON string
     seq: int = 0
 
@@ -70,7 +82,7 @@ class StreamEvent:
 
 @runtime_checkable  # handlers receive it as a dependency, which Litestar checks with isinstance
 class TokenBroker(Protocol):
-    async def publish(self, stream_id: str, kind: str, data: str = "") -> None: ...
+    async def publish(self, stream_id: str, kind: EventKind, data: str = "") -> None: ...
 
     def subscribe(self, stream_id: str, *, after: int = 0) -> AsyncIterator[StreamEvent]: ...
 
@@ -99,10 +111,11 @@ def stream_key(stream_id: str) -> str:
     return f"cj:stream:{stream_id}"
 
 
-def check_kind(kind: str) -> None:
+def check_kind(kind: str) -> EventKind:
     """Reject kinds watchers would not understand, at the producer, where the bug is."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown stream event kind {kind!r}; expected one of {sorted(EVENT_KINDS)}")
+    return EventKind(kind)
 
 
 def check_after(after: int) -> None:
@@ -198,9 +211,9 @@ class InProcessBroker:
         self._streams: OrderedDict[str, _Stream] = OrderedDict()
         self._closed = False
 
-    async def publish(self, stream_id: str, kind: str, data: str = "") -> None:
+    async def publish(self, stream_id: str, kind: EventKind, data: str = "") -> None:
         """Append an event and wake the stream's watchers."""
-        check_kind(kind)
+        kind = check_kind(kind)
         if self._closed:
             raise RuntimeError("broker is closed")
         stream = self._touch(stream_id)

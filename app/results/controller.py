@@ -7,22 +7,38 @@ from collections.abc import AsyncIterator
 
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.engine import Sessions
-from app.db.models import Installation, Repository, Result
+from app.db.models import Installation, Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
+from app.openapi import INVALID_REQUEST, problem_responses, text_alternatives
 from app.pages import html_response
 from app.results import repository as results_sql
-from app.results.broker import StreamEvent, TokenBroker
+from app.results.broker import EventKind, StreamEvent, TokenBroker, TooManyWatchers
 from app.results.failures import public_error
 from app.results.ids import is_result_id
 from app.results.render import render_answer
-from app.results.views import meta_html, result_json, result_page
+from app.results.views import ResultJSON, meta_html, result_json, result_page
 
 _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
+# What /r/… answers instead of a result (documented on the routes; raised by _load and the brokers).
+_REFUSALS = {
+    **INVALID_REQUEST,
+    403: ["results.repository_private", "results.installation_suspended"],
+    404: ["results.not_found", "results.repository_gone"],
+    503: [TooManyWatchers.code],
+}
+_STREAM_DOC = ResponseSpec(
+    str,
+    media_type="text/event-stream",
+    generate_examples=False,
+    description="Server-sent events: `delta` (text appended), `reset` (start the text again), then `done` "
+    "(the rendered answer) or `error` (why it failed); `stalled` when the producer went quiet.",
+)
 
 
 async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository | None, str | None]:
@@ -38,7 +54,7 @@ async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository 
             # Read on every request, so a repository made private or uninstalled stops here on every replica.
             _check_still_public(repo, await installation_of(session, repo))
         fallback = None
-        if result.status == "failed" and result.repository_id and result.context_id:
+        if result.status == ResultStatus.FAILED and result.repository_id and result.context_id:
             last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
             fallback = last.id if last else None
     return result, repo, fallback
@@ -68,7 +84,20 @@ def _check_still_public(repo: Repository, installation: Installation | None) -> 
         )
 
 
-@get("/{name:str}", summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)")
+@get(
+    "/{name:str}",
+    summary="Result page (.md, .json, .txt variants; SSE with Accept: text/event-stream)",
+    responses={
+        200: ResponseSpec(
+            ResultJSON,
+            generate_examples=False,
+            description="`/r/{id}`: the page (text/html), or the event stream with `Accept: text/event-stream`; "
+            "`/r/{id}.json`: this model; `/r/{id}.md`, `/r/{id}.txt`: the answer's text.",
+        ),
+        **problem_responses(_REFUSALS, {404: ["results.format"]}),
+    },
+    operation_class=text_alternatives(200, ["text/html", "text/markdown", "text/plain", "text/event-stream"]),
+)
 async def result_view(
     request: Request,
     name: FromPath[str],
@@ -81,19 +110,23 @@ async def result_view(
     if not suffix and "text/event-stream" in request.headers.get("accept", ""):
         return await _event_stream(sessions, broker, result_id)
     result, repo, fallback = await _load(sessions, result_id)
-    headers = {"X-Result-Status": result.status}
+    headers = {"X-Result-Status": result.status.value}
     if suffix == "json":
         return Response(result_json(result, repo), headers=headers)
     if suffix in _TEXT_TYPES:
         return Response(result.text, media_type=_TEXT_TYPES[suffix], headers=headers)
     if suffix:
         raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
-    answer_html = await _answer_html(sessions, result) if result.status == "done" else None
+    answer_html = await _answer_html(sessions, result) if result.status == ResultStatus.DONE else None
     page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
     return html_response(page, headers=headers)
 
 
-@get("/{result_id:str}/stream", summary="Server-sent events of a result: delta, reset, done, error")
+@get(
+    "/{result_id:str}/stream",
+    summary="Server-sent events of a result: delta, reset, done, error",
+    responses={200: _STREAM_DOC, **problem_responses(_REFUSALS)},
+)
 async def result_stream(
     result_id: FromPath[str], sessions: NamedDependency[Sessions], broker: NamedDependency[TokenBroker]
 ) -> ServerSentEvent:
@@ -104,7 +137,7 @@ async def result_stream(
 async def _event_stream(sessions: Sessions, broker: TokenBroker, result_id: str) -> ServerSentEvent:
     """Refusals (unknown, no longer public, too many watchers) get their status before the stream says 200."""
     result, _, _ = await _load(sessions, result_id)
-    live = None if result.status in ("done", "failed") else broker.subscribe(result_id)
+    live = None if result.status.finished else broker.subscribe(result_id)
     return ServerSentEvent(
         _events(sessions, result_id, live), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
@@ -118,9 +151,9 @@ async def _events(
             yield message
         return
     async for event in live:
-        if event.kind == "delta":
+        if event.kind == EventKind.DELTA:
             yield ServerSentEventMessage(event="delta", data=json.dumps(event.data), id=str(event.seq))
-        elif event.kind == "reset":
+        elif event.kind == EventKind.RESET:
             yield ServerSentEventMessage(event="reset", data="{}", id=str(event.seq))
         else:
             async for message in _final(sessions, result_id, streamed=True):
@@ -135,7 +168,7 @@ async def _final(
 ) -> AsyncIterator[ServerSentEventMessage]:
     """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
     result, repo, _ = await _load(sessions, result_id)
-    if result.status == "failed":
+    if result.status == ResultStatus.FAILED:
         yield ServerSentEventMessage(
             event="error", data=json.dumps({"message": public_error(result.error_code, result.error)})
         )

@@ -19,12 +19,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.refresh import refresh_repository
 from app.billing import budget
 from app.context_files.validation import ContextEntry
-from app.db.models import Result, utcnow
+from app.db.models import Result, ResultStatus, utcnow
 from app.db.retry import in_transaction
 from app.llm import ChatRequest, Completion, UpstreamError
 from app.repo_context.errors import ContextBuildFailed
 from app.results import failures
 from app.results import repository as results_sql
+from app.results.broker import EventKind
 from app.results.failures import GenerationFailed
 from app.results.prompting import Plan, plan_generation
 from app.results.render import render_answer
@@ -76,7 +77,7 @@ async def _plan(rt: Runtime, result: Result) -> Plan:
         assert result.repository_id is not None
         repo = await refresh_repository(rt, result.repository_id)  # GitHub's view now, not the last webhook's
         if repo is None or repo.private:
-            raise GenerationFailed("repo_unavailable", _REPO_UNAVAILABLE)
+            raise GenerationFailed(failures.FailureCode.REPO_UNAVAILABLE, _REPO_UNAVAILABLE)
         assert repo.installation_id is not None and result.commit_sha is not None
         archive = await ensure_snapshot(
             rt.github,
@@ -122,7 +123,7 @@ async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
 
     async def work(session: AsyncSession) -> _Reused | budget.Refusal | bool:
         locked = await budget.lock_for_money(session, result.id, repository=True)
-        if locked is None or locked.result.status in ("done", "failed"):
+        if locked is None or locked.result.status.finished:
             return True
         same = await results_sql.done_result_with_cache_key(session, plan.cache_key, exclude=result.id)
         if same is not None:
@@ -133,7 +134,7 @@ async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
         if refused is not None:
             return refused
         mine = locked.result
-        mine.cache_key, mine.status, mine.started_at = plan.cache_key, "streaming", utcnow()
+        mine.cache_key, mine.status, mine.started_at = plan.cache_key, ResultStatus.STREAMING, utcnow()
         mine.prompt_tokens = plan.prompt_tokens
         return False
 
@@ -143,8 +144,8 @@ async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
     if isinstance(outcome, _Reused):
         if outcome.html is None:  # reused from a row finished before answers were stored rendered
             await _store_html(rt, result.id, outcome.text)
-        await rt.broker.publish(result.id, "delta", outcome.text)
-        await rt.broker.publish(result.id, "done")
+        await rt.broker.publish(result.id, EventKind.DELTA, outcome.text)
+        await rt.broker.publish(result.id, EventKind.DONE)
         log.info("generate.reused result=%s from=%s", result.id, outcome.source_id)
         return True
     return outcome
@@ -153,7 +154,7 @@ async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
 def _copy_answer(result: Result, same: Result) -> None:
     result.text, result.html, result.cached_from, result.cost_micros = same.text, same.html, same.id, 0
     result.prompt_tokens, result.completion_tokens = same.prompt_tokens, same.completion_tokens
-    result.cache_key, result.status, result.finished_at = same.cache_key, "done", utcnow()
+    result.cache_key, result.status, result.finished_at = same.cache_key, ResultStatus.DONE, utcnow()
     result.paid_by = same.paid_by
 
 
@@ -168,12 +169,12 @@ async def _stream(rt: Runtime, result: Result, plan: Plan) -> Completion:
     """Call the model, relaying every delta to watchers and saving partial text now and then."""
     parts: list[str] = []
     last_save = time.monotonic()
-    await rt.broker.publish(result.id, "reset")  # a re-run after a crash starts the text again
+    await rt.broker.publish(result.id, EventKind.RESET)  # a re-run after a crash starts the text again
 
     async def on_delta(text: str) -> None:
         nonlocal last_save
         parts.append(text)
-        await rt.broker.publish(result.id, "delta", text)
+        await rt.broker.publish(result.id, EventKind.DELTA, text)
         if time.monotonic() - last_save >= PARTIAL_SAVE_SECONDS:
             last_save = time.monotonic()
             so_far = "".join(parts)
@@ -185,7 +186,7 @@ async def _stream(rt: Runtime, result: Result, plan: Plan) -> Completion:
 
     async def on_reset() -> None:
         parts.clear()
-        await rt.broker.publish(result.id, "reset")
+        await rt.broker.publish(result.id, EventKind.RESET)
 
     request = ChatRequest(model=result.model, messages=plan.messages, max_tokens=plan.max_tokens)
     return await rt.llm.stream_chat(request, on_delta, on_reset)
@@ -207,13 +208,14 @@ async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Pla
 
     async def work(session: AsyncSession) -> _Settled | None:
         locked = await budget.lock_for_money(session, result_id)
-        if locked is None or locked.result.status in ("done", "failed"):
+        if locked is None or locked.result.status.finished:
             return None
         result = locked.result
         actual = budget.cost_micros(rt.catalog.get(result.model), prompt_tokens, completion_tokens)
         charged = await budget.settle(session, result, actual)
         # Every field in one UPDATE (nothing flushes in between): see the lock order in app.billing.budget.
-        result.text, result.html, result.status, result.finished_at = completion.text, html, "done", utcnow()
+        result.text, result.html, result.status = completion.text, html, ResultStatus.DONE
+        result.finished_at = utcnow()
         result.prompt_tokens, result.completion_tokens = prompt_tokens, completion_tokens
         result.paid_by = locked.account.login if locked.account else None
         return _Settled(charged, prompt_tokens, completion_tokens)
@@ -221,7 +223,7 @@ async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Pla
     settled = await in_transaction(rt.sessions, work, name="generate.finish")
     if settled is None:
         return
-    await rt.broker.publish(result_id, "done")
+    await rt.broker.publish(result_id, EventKind.DONE)
     log.info(
         "generate.done result=%s charged_micros=%d tokens=%d/%d",
         result_id,
@@ -236,15 +238,16 @@ async def _fail(rt: Runtime, result_id: str, code: str, message: str) -> None:
 
     async def work(session: AsyncSession) -> bool:
         locked = await budget.lock_for_money(session, result_id)
-        if locked is None or locked.result.status in ("done", "failed"):
+        if locked is None or locked.result.status.finished:
             return False
         result = locked.result
         await budget.release(session, result)
-        result.status, result.error_code, result.error, result.finished_at = "failed", code, message, utcnow()
+        result.status, result.error_code, result.error = ResultStatus.FAILED, code, message
+        result.finished_at = utcnow()
         return True
 
     if not await in_transaction(rt.sessions, work, name="generate.fail"):
         return
     await rt.invalidation.forget_result(result_id)
-    await rt.broker.publish(result_id, "error", message)
+    await rt.broker.publish(result_id, EventKind.ERROR, message)
     log.warning("generate.failed result=%s code=%s message=%s", result_id, code, message)

@@ -9,10 +9,10 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import Result, utcnow
+from app.db.models import Result, ResultStatus, utcnow
 from app.db.upsert import insert_ignore
 
-_LIVE = text("status <> 'failed'")
+_LIVE = text(f"status <> '{ResultStatus.FAILED}'")
 
 
 async def get_result(session: AsyncSession, result_id: str) -> Result | None:
@@ -21,7 +21,7 @@ async def get_result(session: AsyncSession, result_id: str) -> Result | None:
 
 async def live_result_for_link(session: AsyncSession, link_key: str) -> str | None:
     """The pending, streaming or done result of a link key, if any."""
-    stmt = select(col(Result.id)).where(col(Result.link_key) == link_key, col(Result.status) != "failed")
+    stmt = select(col(Result.id)).where(col(Result.link_key) == link_key, col(Result.status) != ResultStatus.FAILED)
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
@@ -42,7 +42,7 @@ async def last_good_result(session: AsyncSession, repository_id: int, context_id
         .where(
             col(Result.repository_id) == repository_id,
             col(Result.context_id) == context_id,
-            col(Result.status) == "done",
+            col(Result.status) == ResultStatus.DONE,
         )
         .order_by(col(Result.finished_at).desc())
         .limit(1)
@@ -54,7 +54,7 @@ async def done_result_with_cache_key(session: AsyncSession, cache_key: str, excl
     """A finished answer to exactly the same request (model, messages, parameters)."""
     stmt = (
         select(Result)
-        .where(col(Result.cache_key) == cache_key, col(Result.status) == "done", col(Result.id) != exclude)
+        .where(col(Result.cache_key) == cache_key, col(Result.status) == ResultStatus.DONE, col(Result.id) != exclude)
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
@@ -70,7 +70,10 @@ async def unfinished_result_ids(
     """
     stmt = (
         select(col(Result.id))
-        .where(col(Result.status).in_(["pending", "streaming"]), col(Result.created_at) <= utcnow() - older_than)
+        .where(
+            col(Result.status).in_([ResultStatus.PENDING, ResultStatus.STREAMING]),
+            col(Result.created_at) <= utcnow() - older_than,
+        )
         .order_by(col(Result.created_at))
         .limit(limit)
     )
@@ -81,7 +84,7 @@ async def start_attempt(session: AsyncSession, result_id: str) -> Result | None:
     """Count one more generation start of an unfinished result; None when it is finished or gone."""
     stmt = select(Result).where(col(Result.id) == result_id).with_for_update(key_share=True)
     result = (await session.execute(stmt)).scalar_one_or_none()
-    if result is None or result.status in ("done", "failed"):
+    if result is None or result.status.finished:
         return None
     result.attempts += 1
     session.add(result)

@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
+from typing import Annotated
 
 from litestar import Request, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Response
+from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import PayloadTooLarge
 from app.jobs_catalog import process_delivery_job
+from app.openapi import problem_responses
 from app.queue import JobQueue
 from app.settings import Settings
-from app.webhooks.intake import receive_github_delivery
+from app.webhooks.intake import WebhookNotConfigured, receive_github_delivery
 
 log = logging.getLogger("contextjson.webhooks")
+
+TOO_LARGE = "webhooks.too_large"
+
+
+class ReceiptStatus(StrEnum):
+    """What became of a delivery."""
+
+    QUEUED = "queued"  # stored now, and queued for processing
+    DUPLICATE = "duplicate"  # stored before (a redelivery, or the same body under another id): nothing new
+
+
+class DeliveryReceipt(Struct):
+    """The acknowledgement of a GitHub delivery."""
+
+    status: ReceiptStatus
+    delivery: Annotated[str, Meta(description="The delivery's X-GitHub-Delivery.")]
 
 
 @post(
@@ -24,33 +45,45 @@ log = logging.getLogger("contextjson.webhooks")
     request_max_body_size=None,  # WEBHOOK_MAX_BODY_BYTES applies instead (read_body), from this process's settings
     summary="GitHub App webhook",
     description="Verifies X-Hub-Signature-256, stores the delivery once (by X-GitHub-Delivery) and queues it.",
+    response_description="Stored and queued.",
+    responses={
+        200: ResponseSpec(DeliveryReceipt, generate_examples=False, description="Stored before: nothing new queued."),
+        **problem_responses(
+            {
+                400: ["webhooks.headers", "webhooks.malformed_json", "http.bad_request"],
+                401: ["webhooks.bad_signature"],
+                413: [TOO_LARGE],
+                WebhookNotConfigured.status_code: [WebhookNotConfigured.code],
+            }
+        ),
+    },
 )
 async def github_webhook(
     request: Request,
     session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
     queue: NamedDependency[JobQueue],
-) -> Response[dict[str, str]]:
+) -> Response[DeliveryReceipt]:
     """Receive one GitHub delivery."""
     body = await read_body(request, settings.webhook_max_body_bytes)
     receipt = await receive_github_delivery(
         session, secret=settings.github_webhook_secret, headers=dict(request.headers), body=body
     )
     if receipt.delivery_pk is None:
-        return Response({"status": "duplicate", "delivery": receipt.delivery_id}, status_code=200)
+        return Response(DeliveryReceipt(ReceiptStatus.DUPLICATE, receipt.delivery_id), status_code=200)
     await session.commit()
     try:
         await queue.enqueue(process_delivery_job(receipt.delivery_pk))
     except Exception:
         # Stored and committed: the periodic requeue picks it up, so the delivery is not lost.
         log.exception("github.enqueue_failed delivery=%s", receipt.delivery_id)
-    return Response({"status": "queued", "delivery": receipt.delivery_id}, status_code=202)
+    return Response(DeliveryReceipt(ReceiptStatus.QUEUED, receipt.delivery_id), status_code=202)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body; 413 as soon as its Content-Length or the bytes received exceed `limit`."""
     too_large = PayloadTooLarge(
-        f"The body is larger than the limit of {limit} bytes (WEBHOOK_MAX_BODY_BYTES).", code="webhooks.too_large"
+        f"The body is larger than the limit of {limit} bytes (WEBHOOK_MAX_BODY_BYTES).", code=TOO_LARGE
     )
     if (request.content_length or 0) > limit:
         raise too_large

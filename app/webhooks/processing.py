@@ -11,7 +11,7 @@ from app.accounts import repository as repo_sql
 from app.accounts.repo_events import apply_installation_target, apply_repository_event, installation_owns
 from app.accounts.service import apply_installation_event, apply_installation_repositories
 from app.context_files.push import apply_push
-from app.db.models import utcnow
+from app.db.models import DeliveryStatus, utcnow
 from app.jobs_catalog import JobCall
 from app.runtime import Runtime
 from app.webhooks import repository
@@ -30,17 +30,17 @@ log = logging.getLogger("contextjson.webhooks")
 async def process_delivery(rt: Runtime, session: AsyncSession, delivery_pk: int) -> list[JobCall]:
     """Apply one delivery; a delivery already processed is skipped, so running this twice is harmless."""
     delivery = await repository.lock_delivery(session, delivery_pk)
-    if delivery is None or delivery.status != "pending":
+    if delivery is None or delivery.status != DeliveryStatus.PENDING:
         return []
     delivery.attempts += 1
     try:
         event = parse_known_event(delivery.event, delivery.payload)
     except ValidationError as exc:
-        delivery.status, delivery.error = "failed", f"malformed {delivery.event} payload: {exc}"[:4000]
+        delivery.status, delivery.error = DeliveryStatus.FAILED, f"malformed {delivery.event} payload: {exc}"[:4000]
         log.warning("github.delivery.malformed delivery=%s event=%s", delivery.delivery_id, delivery.event)
         return []
     followups = await _apply(rt, session, event) if event is not None else []
-    delivery.status, delivery.processed_at = "processed", utcnow()
+    delivery.status, delivery.processed_at = DeliveryStatus.PROCESSED, utcnow()
     log.info("github.%s delivery=%s action=%s", delivery.event, delivery.delivery_id, delivery.action)
     return followups
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import WebhookDelivery, utcnow
+from app.db.models import DeliveryStatus, WebhookDelivery, utcnow
 from app.db.upsert import dialect_insert
 
 
@@ -30,7 +30,7 @@ async def insert_delivery(
         "installation_id": installation_id,
         "payload": payload,
         "body_sha256": body_sha256,
-        "status": "pending",
+        "status": DeliveryStatus.PENDING,
         "attempts": 0,
         "received_at": utcnow(),
     }
@@ -57,7 +57,10 @@ async def stale_pending_ids(session: AsyncSession, older_than: timedelta, limit:
     """Deliveries stored but never processed (e.g. the enqueue after the commit was lost)."""
     stmt = (
         select(col(WebhookDelivery.id))
-        .where(col(WebhookDelivery.status) == "pending", col(WebhookDelivery.received_at) < utcnow() - older_than)
+        .where(
+            col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+            col(WebhookDelivery.received_at) < utcnow() - older_than,
+        )
         .order_by(col(WebhookDelivery.id))
         .limit(limit)
     )

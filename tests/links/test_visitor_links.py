@@ -13,6 +13,7 @@ from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from tests.conftest import Service
 from tests.fakes.llm import default_reply, estimate_completion_tokens
 from tests.links.helpers import Installed, finish_link_refreshes, install_repo
+from tests.support.openapi import assert_matches_component
 from tests.support.problems import BROWSER_ACCEPT, assert_error_page, assert_problem
 from tests.support.servers import run_asgi_in_thread
 
@@ -27,6 +28,7 @@ async def test_first_click_generates_streams_and_charges_the_owner(installed: In
     assert resp.status_code == 303 and resp.headers["location"].startswith("/r/")
     await installed.service.drain_jobs()
     result = (await installed.service.client.get(resp.headers["location"] + ".json")).json()
+    assert_matches_component(result, "ResultJSON")
 
     [call] = fake_llm.calls
     system, user = call.body["messages"]

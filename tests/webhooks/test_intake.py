@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from app.db.models import WebhookDelivery
 from tests.conftest import Service
+from tests.support.openapi import assert_matches_component
 from tests.support.problems import assert_problem
 from tests.support.webhook_examples import load_example, sign_payload
 from tests.webhooks.helpers import count, deliveries
@@ -56,6 +57,7 @@ async def test_ping_is_accepted_and_processed(service: Service) -> None:
     resp = await service.send_webhook("ping", load_example("ping"), delivery_id="ping-1")
     assert resp.status_code == 202
     assert resp.json() == {"status": "queued", "delivery": "ping-1"}
+    assert_matches_component(resp.json(), "DeliveryReceipt")
     await service.drain_jobs()
     [stored] = await deliveries(service)
     assert (stored.delivery_id, stored.event, stored.status) == ("ping-1", "ping", "processed")
@@ -66,7 +68,8 @@ async def test_redelivery_is_acknowledged_and_processed_once(service: Service) -
     first = await service.send_webhook("ping", payload, delivery_id="same-id")
     second = await service.send_webhook("ping", payload, delivery_id="same-id")
     assert first.status_code == 202
-    assert second.status_code == 200 and second.json()["status"] == "duplicate"
+    assert second.status_code == 200 and second.json() == {"status": "duplicate", "delivery": "same-id"}
+    assert_matches_component(second.json(), "DeliveryReceipt")
     await service.drain_jobs()
     [stored] = await deliveries(service)
     assert stored.attempts == 1 and stored.status == "processed"
