@@ -11,6 +11,7 @@ class OlderReason(StrEnum):
     BUDGET_EXHAUSTED = "budget_exhausted"
     RATE_LIMITED = "rate_limited"
     REPO_RATE_LIMITED = "repo_rate_limited"
+    NEWER_FAILED = "newer_failed"  # a newer answer failed for another reason (the model provider, the context)
 
     @property
     def notice(self) -> str:
@@ -32,7 +33,13 @@ _NOTICES = {
     OlderReason.RATE_LIMITED: "You have started many new answers recently, so this is the last answer made earlier.",
     OlderReason.REPO_RATE_LIMITED: "This repository started many new answers this hour, so this is the last one made "
     "earlier.",
+    OlderReason.NEWER_FAILED: "A newer answer could not be made, so this is the last one made earlier.",
 }
+
+
+def older_reason_for_failure(error_code: str | None) -> OlderReason:
+    """The notice for the last good answer a failed one links to: the budget only when that was the cause."""
+    return OlderReason.BUDGET_EXHAUSTED if error_code == OlderReason.BUDGET_EXHAUSTED else OlderReason.NEWER_FAILED
 
 
 def older_answer_url(result_id: str, reason: OlderReason) -> str:

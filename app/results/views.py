@@ -10,7 +10,7 @@ from msgspec import Meta, Struct
 from app.db.models import MICROS_PER_USD, Repository, Result, ResultStatus
 from app.pages import render, safe
 from app.results.failures import public_error
-from app.results.older import OlderReason, older_answer_url
+from app.results.older import OlderReason, older_answer_url, older_reason_for_failure
 from app.results.render import render_plain
 
 
@@ -93,8 +93,9 @@ def result_page(
     # Stored when the answer finished (app.results.render); never rendered here, on the event loop.
     answer = answer_html if answer_html is not None else result.html or render_plain(result.text)
     older_reason = OlderReason.parse(older)
-    # A failed answer links the last good one; the notice there speaks of the budget, whatever the failure.
-    fallback_url = older_answer_url(fallback_id, OlderReason.BUDGET_EXHAUSTED) if fallback_id else None
+    # A failed answer links the last good one, whose notice says why the newer one is missing.
+    reason = older_reason_for_failure(result.error_code)
+    fallback_url = older_answer_url(fallback_id, reason) if fallback_id else None
     return render(
         "result.html",
         title=f"{repo.full_name if repo else 'contextjson'} · {result.context_id or 'answer'}",

@@ -116,3 +116,19 @@ def test_context_failures_map_to_fixed_reasons(exc: Exception, code: str, reason
     failed = failures.context_failed(exc)
     assert failed.code == code and failed.message.startswith(failures.CONTEXT_PREFIX)
     assert failed.message.endswith(reason) and "/tmp/x" not in failed.message and "/srv" not in failed.message
+
+
+async def test_a_failed_answer_links_the_last_good_one_with_the_right_reason(
+    installed: Installed, fake_llm: Any
+) -> None:
+    first = await installed.click_and_finish()
+    await installed.push({"README.md": "# Widgets v2\n"})  # a new commit: the next click is a new answer
+    fake_llm.fail_next(status=500, times=3)
+    resp = await installed.click()
+    await installed.service.drain_jobs()
+    client = installed.service.client
+    failed_page = (await client.get(resp.headers["location"], headers={"accept": "text/html"})).text
+    link = f"/r/{first['id']}?older=newer_failed"
+    assert f'href="{link}"' in failed_page
+    older = (await client.get(link, headers={"accept": "text/html"})).text
+    assert "A newer answer could not be made" in older and "budget" not in older
