@@ -44,11 +44,11 @@ _STREAM_DOC = ResponseSpec(
 async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository | None, str | None]:
     """The result, its repository, and (for budget failures) the last good answer of the same context."""
     if not is_result_id(result_id):
-        raise NotFound(f"no result {result_id[:40]!r}", code="results.not_found")
+        raise NotFound(_no_such_answer(result_id[:40]), code="results.not_found")
     async with sessions() as session:
         result = await results_sql.get_result(session, result_id)
         if result is None:
-            raise NotFound(f"no result {result_id!r}", code="results.not_found")
+            raise NotFound(_no_such_answer(result_id), code="results.not_found")
         repo = await session.get(Repository, result.repository_id) if result.repository_id else None
         if repo is not None:
             # Read on every request, so a repository made private or uninstalled stops here on every replica.
@@ -58,6 +58,10 @@ async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository 
             last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
             fallback = last.id if last else None
     return result, repo, fallback
+
+
+def _no_such_answer(result_id: str) -> str:
+    return f"There is no answer with the id {result_id}. Check the address, or click the badge again."
 
 
 def _check_still_public(repo: Repository, installation: Installation | None) -> None:
