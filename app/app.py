@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from litestar import Litestar
 from litestar.middleware import DefineMiddleware
@@ -14,6 +15,8 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.prometheus import PrometheusConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.clients import Clients, build_clients, pick
+from app.context_files.checks import CheckClients
 from app.links.resolver import LinkResolver
 from app.logs import install_log_redaction
 from app.problems import EXCEPTION_HANDLERS
@@ -21,16 +24,30 @@ from app.providers import DEPENDENCIES
 from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.requeue import requeue_periodically, requeue_unfinished
 from app.routes import service_routers
-from app.runtime import Runtime, build_runtime
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
 
 
-def _make_queue(runtime: Runtime) -> JobQueue:
-    if runtime.settings.redis_url:
-        return ArqJobQueue(runtime.settings.redis_url)
-    return InProcessJobQueue(
-        load_in_process_jobs(), {"runtime": runtime}, concurrency=runtime.settings.in_process_job_concurrency
+def _attach_queue(clients: Clients, queue: JobQueue | None) -> None:
+    """The job queue: arq when REDIS_URL is set, else this process, whose jobs read the clients by name."""
+    if queue is None and clients.settings.redis_url:
+        queue = ArqJobQueue(clients.settings.redis_url)
+    if queue is None:
+        job_context: dict[str, Any] = {}  # filled below: the context names the queue itself
+        queue = InProcessJobQueue(
+            load_in_process_jobs(), job_context, concurrency=clients.settings.in_process_job_concurrency
+        )
+        clients.queue = queue
+        job_context.update(clients.job_context())
+    clients.queue = queue
+
+
+async def _requeue_periodically(clients: Clients) -> None:
+    await requeue_periodically(
+        clients.sessions,
+        clients.require_queue(),
+        interval=clients.settings.requeue_interval_seconds,
+        older_than=timedelta(seconds=clients.settings.requeue_after_seconds),
     )
 
 
@@ -39,19 +56,19 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     settings = settings or get_settings()
     check_secret_key(settings)
     install_log_redaction()
-    runtime = build_runtime(settings)
+    clients = build_clients(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        runtime.queue = queue or _make_queue(runtime)
-        app.state.runtime = runtime
-        app.state.link_resolver = LinkResolver(runtime)
-        runtime.invalidation.attach(app.state.link_resolver)
-        await runtime.invalidation.start()  # cached links drop at once when another process changes them
+        _attach_queue(clients, queue)
+        job_queue = clients.require_queue()
+        app.state.link_resolver = LinkResolver(pick(CheckClients, vars(clients)), job_queue)
+        clients.invalidation.attach(app.state.link_resolver)
+        await clients.invalidation.start()  # cached links drop at once when another process changes them
         requeuing: asyncio.Task[None] | None = None
-        if isinstance(runtime.queue, InProcessJobQueue):  # in-process jobs died with the last process
-            await requeue_unfinished(runtime, timedelta(0))
-            requeuing = asyncio.create_task(requeue_periodically(runtime), name="jobs.requeue")
+        if isinstance(job_queue, InProcessJobQueue):  # in-process jobs died with the last process
+            await requeue_unfinished(clients.sessions, job_queue, timedelta(0))
+            requeuing = asyncio.create_task(_requeue_periodically(clients), name="jobs.requeue")
         try:
             yield
         finally:
@@ -59,7 +76,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
                 requeuing.cancel()
                 await asyncio.gather(requeuing, return_exceptions=True)
             await app.state.link_resolver.close()
-            await runtime.close()
+            await clients.close()
 
     # Visitor links are counted by app.links.resolver instead: the generic middleware costs more than a
     # cached hit itself.
@@ -82,5 +99,5 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
             title="contextjson", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin(path="/")]
         ),
     )
-    app.state.runtime = runtime
+    app.state.clients = clients
     return app

@@ -1,6 +1,6 @@
-"""Typed dependencies for request handlers: each shared client by its own name, never the whole Runtime.
+"""Typed dependencies for request handlers: each shared client by its own name, never the whole Clients object.
 
-The application creates the shared clients once (app.runtime.build_runtime, in create_app) and handlers
+The application creates the shared clients once (app.clients.build_clients, in create_app) and handlers
 ask for exactly what they use:
 
     async def handler(session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]) -> ...
@@ -17,57 +17,57 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.clients import Clients
+from app.github_source import AppGitHub
 from app.llm import LLMClient
 from app.models_catalog import ModelCatalog
 from app.queue import JobQueue
 from app.results.broker import TokenBroker
-from app.runtime import Runtime
 from app.settings import Settings
-from github_app import GitHubApp
 
 
-def _runtime(state: State) -> Runtime:
-    return state.runtime  # type: ignore[no-any-return]
+def _clients(state: State) -> Clients:
+    return state.clients  # type: ignore[no-any-return]
 
 
 def provide_settings(state: State) -> Settings:
-    return _runtime(state).settings
+    return _clients(state).settings
 
 
 def provide_engine(state: State) -> AsyncEngine:
-    return _runtime(state).engine
+    return _clients(state).engine
 
 
 def provide_sessions(state: State) -> async_sessionmaker[AsyncSession]:
     """The session factory, for handlers that open short sessions around outside calls or streams."""
-    return _runtime(state).sessions
+    return _clients(state).sessions
 
 
 async def provide_session(state: State) -> AsyncIterator[AsyncSession]:
     """One session per request; anything the handler did not commit is rolled back."""
-    async with _runtime(state).sessions() as session:
+    async with _clients(state).sessions() as session:
         yield session
 
 
-def provide_github(state: State) -> GitHubApp:
-    """The GitHub App client; a clear 503 when the App's credentials are not configured."""
-    return _runtime(state).github
+def provide_github(state: State) -> AppGitHub:
+    """The GitHub App client; its calls answer a clear 503 while the App's credentials are not configured."""
+    return _clients(state).github
 
 
 def provide_llm(state: State) -> LLMClient:
-    return _runtime(state).llm
+    return _clients(state).llm
 
 
 def provide_broker(state: State) -> TokenBroker:
-    return _runtime(state).broker
+    return _clients(state).broker
 
 
 def provide_queue(state: State) -> JobQueue:
-    return _runtime(state).require_queue()
+    return _clients(state).require_queue()
 
 
 def provide_catalog(state: State) -> ModelCatalog:
-    return _runtime(state).catalog
+    return _clients(state).catalog
 
 
 DEPENDENCIES = {

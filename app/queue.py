@@ -116,6 +116,11 @@ class InProcessJobQueue:
         self._tasks: set[asyncio.Task[None]] = set()
         self._active_ids: set[str] = set()
 
+    @property
+    def context(self) -> dict[str, Any]:
+        """The context every job of this queue receives (the process's clients by name)."""
+        return self._ctx
+
     async def enqueue(self, call: JobCall) -> None:
         """Start the call in the background; unknown names fail loudly here, not later."""
         if call.name not in self._functions:

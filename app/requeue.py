@@ -12,27 +12,28 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from app import outbox
 from app.jobs_catalog import generate_job, process_delivery_job
+from app.queue import JobQueue
 from app.results.repository import unfinished_result_ids
-from app.runtime import Runtime
 from app.webhooks.repository import stale_pending_ids
 
 log = logging.getLogger("contextjson.jobs")
 
 
-async def requeue_unfinished(rt: Runtime, older_than: timedelta) -> int:
+async def requeue_unfinished(sessions: async_sessionmaker[AsyncSession], queue: JobQueue, older_than: timedelta) -> int:
     """Enqueue the unfinished work stored at least `older_than` ago; returns how many jobs were enqueued.
 
     That is deliveries still pending, answers still pending or streaming, and follow-ups never dispatched
     (app.outbox).
     """
-    async with rt.sessions() as session:
+    async with sessions() as session:
         deliveries = await stale_pending_ids(session, older_than)
         results = await unfinished_result_ids(session, older_than)
         followups = await outbox.stale(session, older_than)
-    queue = rt.require_queue()
-    sent = await outbox.dispatch(rt.sessions, queue, followups)
+    sent = await outbox.dispatch(sessions, queue, followups)
     for call in [*map(process_delivery_job, deliveries), *map(generate_job, results)]:
         await queue.enqueue(call)
     if deliveries or results or sent:
@@ -40,13 +41,13 @@ async def requeue_unfinished(rt: Runtime, older_than: timedelta) -> int:
     return len(deliveries) + len(results) + sent
 
 
-async def requeue_periodically(rt: Runtime) -> None:
-    """Requeue work older than REQUEUE_AFTER_SECONDS every REQUEUE_INTERVAL_SECONDS, until cancelled."""
-    interval = rt.settings.requeue_interval_seconds
-    older_than = timedelta(seconds=rt.settings.requeue_after_seconds)
+async def requeue_periodically(
+    sessions: async_sessionmaker[AsyncSession], queue: JobQueue, *, interval: float, older_than: timedelta
+) -> None:
+    """Requeue work older than `older_than` every `interval` seconds, until cancelled."""
     while True:
         await asyncio.sleep(interval)
         try:
-            await requeue_unfinished(rt, older_than)
+            await requeue_unfinished(sessions, queue, older_than)
         except Exception:  # the database may be away for a while: try again next round
             log.exception("jobs.requeue_failed")

@@ -11,14 +11,17 @@ from arq.connections import RedisSettings
 from arq.cron import CronJob
 from arq.worker import Function, Worker, create_worker, func
 
+from app.clients import build_clients
 from app.jobs_catalog import JOB_REQUEUE_UNFINISHED
 from app.queue import ArqJobQueue, JobFunction, RetryJob
-from app.runtime import build_runtime
 from app.settings import Settings, get_settings
 from jobs import tasks
 from jobs.health import HEALTH_CHECK_INTERVAL_SECONDS, worker_health_key
 from jobs.registry import JOB_FUNCTIONS
 from jobs.supervisor import supervise
+
+# The context key of the clients' closer (jobs read the clients themselves, by name).
+_CLOSE_CLIENTS = "close_clients"
 
 
 def _arq_retry(fn: JobFunction) -> JobFunction:
@@ -41,17 +44,18 @@ def arq_functions() -> list[Function]:
 
 
 async def startup(ctx: dict[str, Any]) -> None:
-    """Build this worker's Runtime; follow-up jobs go through arq's own Redis pool."""
+    """Build this worker's clients and put each in the job context by name; follow-ups use arq's Redis pool."""
     settings = get_settings()
-    runtime = build_runtime(settings)
-    runtime.queue = ArqJobQueue(settings.redis_url or "", pool=ctx["redis"])
-    ctx["runtime"] = runtime
+    clients = build_clients(settings)
+    clients.queue = ArqJobQueue(settings.redis_url or "", pool=ctx["redis"])
+    ctx.update(clients.job_context())
+    ctx[_CLOSE_CLIENTS] = clients.close
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    runtime = ctx.pop("runtime", None)  # once, however the worker ends
-    if runtime is not None:
-        await runtime.close()
+    close = ctx.pop(_CLOSE_CLIENTS, None)  # once, however the worker ends
+    if close is not None:
+        await close()
 
 
 class WorkerSettings:

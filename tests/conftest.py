@@ -16,8 +16,8 @@ from asgi_lifespan import LifespanManager
 from litestar import Litestar
 
 from app.app import create_app
+from app.clients import Clients
 from app.queue import InProcessJobQueue
-from app.runtime import Runtime
 from app.settings import Settings
 from tests import db
 from tests.fakes.fixtures import fake_github, fake_llm  # noqa: F401  (re-exported fixtures)
@@ -75,11 +75,23 @@ class Service:
     client: httpx.AsyncClient
 
     @property
-    def runtime(self) -> Runtime:
-        return self.app.state.runtime  # type: ignore[no-any-return]
+    def clients(self) -> Clients:
+        return self.app.state.clients  # type: ignore[no-any-return]
+
+    @property
+    def job_context(self) -> dict[str, Any]:
+        """What this process's in-process jobs receive (each client by name), to call job functions directly."""
+        queue = self.clients.queue
+        assert isinstance(queue, InProcessJobQueue)
+        return queue.context
+
+    def replace_client(self, name: str, client: Any) -> None:
+        """Swap one shared client for handlers and jobs alike (a test-only policy, a broken broker...)."""
+        setattr(self.clients, name, client)
+        self.job_context[name] = client
 
     async def drain_jobs(self) -> None:
-        queue = self.runtime.queue
+        queue = self.clients.queue
         assert isinstance(queue, InProcessJobQueue)
         await queue.drain()
 

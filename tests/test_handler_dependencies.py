@@ -1,4 +1,4 @@
-"""Handlers ask for the shared clients they use by name (app.providers), never for the whole Runtime."""
+"""Handlers ask for the shared clients they use by name (app.providers), never for the whole Clients object."""
 
 from __future__ import annotations
 
@@ -25,18 +25,18 @@ def _handlers(app: Any) -> list[Any]:
     return [handler for route in app.routes for handler in getattr(route, "route_handlers", [])]
 
 
-def test_no_handler_takes_the_runtime(tmp_path: Any) -> None:
+def test_no_handler_takes_the_whole_clients_object(tmp_path: Any) -> None:
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", public_url="http://127.0.0.1:8000"))
     handlers = _handlers(app)
     assert len(handlers) > 10
-    taking_runtime = []
+    taking_all = []
     for handler in handlers:
         fn = getattr(handler.fn, "func", handler.fn)  # Litestar wraps some handlers
         for name, param in inspect.signature(fn).parameters.items():
-            if name == "runtime" or "Runtime" in str(param.annotation):
-                taking_runtime.append(f"{handler.handler_name}({name})")
-    assert taking_runtime == []
-    assert "runtime" not in app.dependencies and set(DEPENDENCIES) <= set(app.dependencies)
+            if name in ("clients", "runtime") or "Clients" in str(param.annotation):
+                taking_all.append(f"{handler.handler_name}({name})")
+    assert taking_all == []
+    assert not {"clients", "runtime"} & set(app.dependencies) and set(DEPENDENCIES) <= set(app.dependencies)
 
 
 def test_each_dependency_resolves_in_a_request(tmp_path: Any) -> None:

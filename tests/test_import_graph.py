@@ -93,7 +93,7 @@ def test_the_check_sees_each_kind_of_wrong_import(tmp_path: Path) -> None:
         "app/__init__.py": "",
         "app/links/__init__.py": "",
         "app/db/__init__.py": "",
-        "app/db/session.py": "from app.runtime import Runtime\nfrom app.settings import S\nfrom . import models\n",
+        "app/db/session.py": "from app.clients import Clients\nfrom app.settings import S\nfrom . import models\n",
         "app/queue.py": "import jobs.registry\n",
         "app/links/resolver.py": "from ...jobs import tasks\n",
         "github_app/__init__.py": "",
@@ -107,8 +107,8 @@ def test_the_check_sees_each_kind_of_wrong_import(tmp_path: Path) -> None:
         (tmp_path / name).write_text(text)
     found = violations(tmp_path)
     assert [line.split(":")[0] for line in found] == [
-        "app/db/session.py imports app.runtime",
-        "app/db/session.py imports app.runtime.Runtime",
+        "app/db/session.py imports app.clients",
+        "app/db/session.py imports app.clients.Clients",
         "app/links/resolver.py imports jobs",
         "app/links/resolver.py imports jobs.tasks",
         "app/queue.py imports jobs.registry",

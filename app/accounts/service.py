@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import repository as repo_sql
 from app.billing.ledger import credit_once, usd_to_micros
 from app.db.models import Account, Repository
+from app.github_source import AppGitHub
 from app.jobs_catalog import JobCall, check_context_file_job, sync_installation_job
 from app.links.invalidation import InvalidationBus
-from app.runtime import Runtime
 from github_app import InstallationEvent, InstallationRepositoriesEvent, RepoInfo
 from github_app.events import InstallationRef, RepoRef
 
@@ -109,13 +109,20 @@ async def apply_installation_repositories(
     return [check_context_file_job(r.id, None, None) for r in event.repositories_added]
 
 
-async def sync_installation(rt: Runtime, session: AsyncSession, installation_id: int) -> list[JobCall]:
+async def sync_installation(
+    session: AsyncSession,
+    installation_id: int,
+    *,
+    sessions: async_sessionmaker[AsyncSession],
+    github: AppGitHub,
+    invalidation: InvalidationBus,
+) -> list[JobCall]:
     """Refresh an installation's repositories (names, visibility) from GitHub and check each one's context.json."""
-    async with rt.sessions() as reader:  # not the job's session: no connection held during the GitHub call
+    async with sessions() as reader:  # not the job's session: no connection held during the GitHub call
         installation = await repo_sql.get_installation(reader, installation_id)
     if installation is None or not installation.active:
         return []
-    async with rt.github.installation(installation_id) as api:
+    async with github.installation(installation_id) as api:
         repos = await api.list_repositories()
     known = {r.id: r for r in await repo_sql.repositories_of_installation(session, installation_id)}
     stale: list[tuple[str, str]] = []
@@ -125,7 +132,7 @@ async def sync_installation(rt: Runtime, session: AsyncSession, installation_id:
             stale += [(repo.owner, repo.name)] + ([(before.owner, before.name)] if before else [])
         await store_github_view(session, repo, installation_id=installation_id, account_id=installation.account_id)
     await repo_sql.deactivate_repositories(session, list(known))
-    rt.invalidation.forget_after_commit(session, repos=stale + names_of(list(known.values())))
+    invalidation.forget_after_commit(session, repos=stale + names_of(list(known.values())))
     return [check_context_file_job(repo.id, repo.default_branch, None) for repo in repos]
 
 

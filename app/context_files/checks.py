@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from githubkit.exception import RequestFailed
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import repository as repo_sql
 from app.context_files import claims, heads
@@ -18,25 +18,37 @@ from app.context_files.push import CONTEXT_FILE_PATH
 from app.context_files.report import CHECK_NAME, render_check, render_too_large
 from app.context_files.validation import validate_context_json
 from app.db.models import ContextFile, ContextFileStatus, Repository
-from app.runtime import Runtime
+from app.github_source import AppGitHub
+from app.models_catalog import ModelCatalog
+from app.settings import Settings
 from github_app import CheckConclusion, CheckOutput, FileTooLarge, InstallationAPI
 
 log = logging.getLogger("contextjson.contexts")
 
 
+@dataclass(frozen=True)
+class CheckClients:
+    """What checking context.json uses: short sessions for reads, the App, the model list, the limits."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    github: AppGitHub
+    catalog: ModelCatalog
+    settings: Settings
+
+
 async def check_context_file(
-    rt: Runtime, session: AsyncSession, repository_id: int, branch: str | None, sha: str | None
+    clients: CheckClients, session: AsyncSession, repository_id: int, branch: str | None, sha: str | None
 ) -> ContextFile | None:
     """Check context.json of a repo at a commit (the branch head when sha is None); None if nothing to check.
 
     Reads use short sessions of their own and the job's session is only written to at the end, so no
     database connection is held while GitHub answers (SQLite runs on a single shared connection).
     """
-    repo = await _active_repository(rt, repository_id)
+    repo = await _active_repository(clients, repository_id)
     if repo is None or repo.installation_id is None:
         return None
     head_learnt = False
-    async with rt.github.installation(repo.installation_id) as api:
+    async with clients.github.installation(repo.installation_id) as api:
         branch = branch or repo.default_branch or await _default_branch(api, repo)
         if branch is None:
             return None
@@ -45,8 +57,8 @@ async def check_context_file(
             if head is None:
                 return None
             sha, head_learnt = head.sha, True
-        snapshot, report = await _read(rt, api, repo, branch, sha)
-        check_run_id = await _publish(rt, api, repo, branch, sha, *report) if report else None
+        snapshot, report = await _read(clients, api, repo, branch, sha)
+        check_run_id = await _publish(clients, api, repo, branch, sha, *report) if report else None
     if head_learnt:
         await heads.set_head(session, repo.id, branch, sha)
     row = await _save(session, repo, branch, sha, snapshot, check_run_id)
@@ -54,8 +66,8 @@ async def check_context_file(
     return row if report else None
 
 
-async def _active_repository(rt: Runtime, repository_id: int) -> Repository | None:
-    async with rt.sessions() as session:
+async def _active_repository(clients: CheckClients, repository_id: int) -> Repository | None:
+    async with clients.sessions() as session:
         repo = await repo_sql.get_repository(session, repository_id)
         if repo is None or not repo.active or repo.installation_id is None:
             return None
@@ -79,10 +91,10 @@ class _Snapshot:
 
 
 async def _read(
-    rt: Runtime, api: InstallationAPI, repo: Repository, branch: str, sha: str
+    clients: CheckClients, api: InstallationAPI, repo: Repository, branch: str, sha: str
 ) -> tuple[_Snapshot, tuple[CheckConclusion, CheckOutput] | None]:
     """Read and validate context.json at a commit: the snapshot to store and the check to report (None: no file)."""
-    limit = rt.settings.context_file_max_bytes
+    limit = clients.settings.context_file_max_bytes
     try:
         file = await api.get_file(repo.owner, repo.name, CONTEXT_FILE_PATH, sha, max_bytes=limit)
     except FileTooLarge as exc:
@@ -92,27 +104,29 @@ async def _read(
         return _Snapshot(ContextFileStatus.MISSING), None
     # Off the event loop: a hostile 1 MB file takes up to about a second to check (in-process jobs share
     # the loop with every visitor's request).
-    result = await asyncio.to_thread(validate_context_json, file.content, rt.catalog.models)
+    result = await asyncio.to_thread(validate_context_json, file.content, clients.catalog.models)
     snapshot = _Snapshot(
         status=ContextFileStatus.VALID if result.ok else ContextFileStatus.INVALID,
         document=result.document,
         entries={eid: entry.to_dict() for eid, entry in result.entries.items()},
         errors=[str(issue) for issue in result.issues],
     )
-    report = render_check(result, public_base=rt.settings.public_base, owner=repo.owner, repo=repo.name, branch=branch)
+    report = render_check(
+        result, public_base=clients.settings.public_base, owner=repo.owner, repo=repo.name, branch=branch
+    )
     return snapshot, report
 
 
 async def snapshot_without_check(
-    rt: Runtime, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
+    clients: CheckClients, session: AsyncSession, api: InstallationAPI, repo: Repository, branch: str, sha: str
 ) -> ContextFile:
     """Read and store context.json at a commit no check has seen (a link to a branch never pushed to)."""
-    snapshot, _ = await _read(rt, api, repo, branch, sha)
+    snapshot, _ = await _read(clients, api, repo, branch, sha)
     return await _save(session, repo, branch, sha, snapshot, None)
 
 
 async def _publish(
-    rt: Runtime,
+    clients: CheckClients,
     api: InstallationAPI,
     repo: Repository,
     branch: str,
@@ -124,11 +138,11 @@ async def _publish(
 
     None when another job checking the same commit at this moment publishes it (the same content).
     """
-    async with rt.sessions() as session:
+    async with clients.sessions() as session:
         known = await ctx_sql.find_context_file(session, repo.id, branch, sha)
     run_id = known.check_run_id if known is not None else None
     if run_id is None:
-        claimed = await claims.claim(rt.sessions, repo.id, branch, sha)
+        claimed = await claims.claim(clients.sessions, repo.id, branch, sha)
         if not claimed.owned and claimed.check_run_id is None:
             log.info("github.check_run.claimed_elsewhere repo=%s sha=%s", repo.full_name, sha)
             return None
@@ -151,7 +165,7 @@ async def _publish(
                 raise  # else the run is gone (deleted with its check suite): report on a new one
     if run is None:
         run = await report()
-        await claims.record(rt.sessions, repo.id, branch, sha, run.id)
+        await claims.record(clients.sessions, repo.id, branch, sha, run.id)
     log.info("github.check_run repo=%s sha=%s conclusion=%s", repo.full_name, sha, conclusion)
     return run.id
 

@@ -16,6 +16,7 @@ from app.accounts.repository import find_repository
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.context_files.validation import is_context_id
 from app.errors import AppError
+from app.github_source import GitHubAppNotConfigured
 from app.links import errors
 from app.links.badge import badge_svg
 from app.links.cache import LinkCache
@@ -26,7 +27,6 @@ from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
 from app.links.resolver import REFUSED, LinkResolver
 from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, problem_responses
-from app.runtime import GitHubAppNotConfigured, Runtime
 
 log = logging.getLogger("contextjson.links")
 
@@ -146,12 +146,11 @@ async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Res
 
 async def _serve_link(request: Request, owner: str, repo: str, branch: str | None, context_id: str) -> Response:
     # The hot path: no dependency injection, one dict lookup (see bench/link_hit.py).
-    runtime: Runtime = request.app.state.runtime
     server: LinkResolver = request.app.state.link_resolver
     key = LinkCache.key(owner, repo, branch, context_id)
 
     def link() -> LinkRequest:
-        return LinkRequest(owner, repo, branch, context_id, _client_key(request, runtime))
+        return LinkRequest(owner, repo, branch, context_id, _client_key(request, server))
 
     cached = server.cached(key, link)
     if cached is not None:
@@ -198,16 +197,16 @@ def _see_result(result_id: str) -> Response:
     return Response(b"", status_code=303, headers={"Location": f"/r/{result_id}"})
 
 
-def _client_key(request: Request, runtime: Runtime) -> str:
+def _client_key(request: Request, server: LinkResolver) -> str:
     """A keyed hash of the client's network (the proxy-header middleware has already found the client)."""
-    return client_key(request.client.host if request.client else None, runtime.settings.secret_key)
+    return client_key(request.client.host if request.client else None, server.secret_key)
 
 
 async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Response[str]:
     """The context id on a badge while the repository is public; "unavailable" once it is not."""
-    runtime: Runtime = request.app.state.runtime
+    server: LinkResolver = request.app.state.link_resolver
     message = context_id[:40] if is_context_id(context_id) else "invalid"
-    async with runtime.sessions() as session:
+    async with server.sessions() as session:
         found = await find_repository(session, owner, repo) if OWNER_NAME.match(owner) else None
         seen = visibility(found, await installation_of(session, found))
     if seen is not Visibility.PUBLIC:

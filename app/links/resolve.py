@@ -25,14 +25,13 @@ from app.accounts.visibility import Visibility, installation_of, visibility
 from app.billing.budget import available_micros
 from app.context_files import heads
 from app.context_files import repository as ctx_sql
-from app.context_files.checks import snapshot_without_check
+from app.context_files.checks import CheckClients, snapshot_without_check
 from app.db.models import ContextFile, ContextFileStatus, Repository, ResultKind, ResultStatus, utcnow
 from app.links import errors
 from app.links.branches import BranchLookups
 from app.links.ratelimit import RateLimiter
 from app.results import repository as results_sql
 from app.results.ids import new_result_id
-from app.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -61,33 +60,35 @@ class _Target:
     model: str
 
 
-async def resolve_link(rt: Runtime, req: LinkRequest, lookups: BranchLookups, limiter: RateLimiter) -> LinkOutcome:
+async def resolve_link(
+    clients: CheckClients, req: LinkRequest, lookups: BranchLookups, limiter: RateLimiter
+) -> LinkOutcome:
     """Find or create the result a link points at; raises a LinkError saying why it can't."""
-    target = await _resolve_target(rt, req, lookups)
+    target = await _resolve_target(clients, req, lookups)
     link_key = _link_key(target)
-    async with rt.sessions() as session:
+    async with clients.sessions() as session:
         existing = await results_sql.live_result_for_link(session, link_key)
         if existing:
             return LinkOutcome(existing, created=False)
-        outcome = await _create_result(rt, limiter, session, req, target, link_key)
+        outcome = await _create_result(clients, limiter, session, req, target, link_key)
         await session.commit()  # a LinkError above leaves the session uncommitted: rolled back on close
     return outcome
 
 
-async def _resolve_target(rt: Runtime, req: LinkRequest, lookups: BranchLookups) -> _Target:
-    async with rt.sessions() as session:
+async def _resolve_target(clients: CheckClients, req: LinkRequest, lookups: BranchLookups) -> _Target:
+    async with clients.sessions() as session:
         repo = await _active_repository(session, req)
         branch = req.branch or repo.default_branch
         head = await heads.get_head(session, repo.id, branch) if branch else None
         context = await ctx_sql.latest_for_branch(session, repo.id, branch) if head and branch else None
     if branch is None:
-        branch = await _learn_default_branch(rt, lookups, repo)
+        branch = await _learn_default_branch(clients, lookups, repo)
     if head is None:
-        head = await _learn_head(rt, lookups, repo, branch)
-    context = context or await _learn_context(rt, repo, branch, head)
+        head = await _learn_head(clients, lookups, repo, branch)
+    context = context or await _learn_context(clients, repo, branch, head)
     entry = _context_entry(context, repo, branch, req.context_id)
-    model = entry.get("model") or rt.catalog.default_model
-    if model not in rt.catalog:
+    model = entry.get("model") or clients.catalog.default_model
+    if model not in clients.catalog:
         raise errors.ContextInvalid(f'context.{req.context_id}.model: "{model}" is no longer offered')
     return _Target(repo, branch, head, entry, model)
 
@@ -131,46 +132,46 @@ async def _count_lookup(lookups: BranchLookups, repo: Repository) -> None:
         )
 
 
-async def _learn_default_branch(rt: Runtime, lookups: BranchLookups, repo: Repository) -> str:
+async def _learn_default_branch(clients: CheckClients, lookups: BranchLookups, repo: Repository) -> str:
     await _count_lookup(lookups, repo)
     try:
-        async with rt.github.installation(_installation(repo)) as api:
+        async with clients.github.installation(_installation(repo)) as api:
             info = await api.get_repository(repo.owner, repo.name)
     except GitHubException as exc:
         raise errors.GitHubUnavailable(f"Could not ask GitHub about {repo.full_name}.") from exc
     if info is None:
         raise errors.RepoNotFound(f"GitHub does not show {repo.full_name} to the contextjson App.")
-    async with rt.sessions() as session:
+    async with clients.sessions() as session:
         stmt = update(Repository).where(col(Repository.id) == repo.id).values(default_branch=info.default_branch)
         await session.execute(stmt)
         await session.commit()
     return info.default_branch
 
 
-async def _learn_head(rt: Runtime, lookups: BranchLookups, repo: Repository, branch: str) -> str:
+async def _learn_head(clients: CheckClients, lookups: BranchLookups, repo: Repository, branch: str) -> str:
     missing = errors.BranchNotFound(f'{repo.full_name} has no branch "{branch}".')
     if lookups.known_missing(repo.owner, repo.name, branch):
         raise missing
     await _count_lookup(lookups, repo)
     try:
-        async with rt.github.installation(_installation(repo)) as api:
+        async with clients.github.installation(_installation(repo)) as api:
             head = await api.get_branch_head(repo.owner, repo.name, branch)
     except GitHubException as exc:
         raise errors.GitHubUnavailable(f"Could not ask GitHub about {repo.full_name}.") from exc
     if head is None:
         lookups.remember_missing(repo.owner, repo.name, branch)
         raise missing
-    async with rt.sessions() as session:
+    async with clients.sessions() as session:
         await heads.set_head(session, repo.id, branch, head.sha)
         await session.commit()
     return head.sha
 
 
-async def _learn_context(rt: Runtime, repo: Repository, branch: str, head: str) -> ContextFile:
+async def _learn_context(clients: CheckClients, repo: Repository, branch: str, head: str) -> ContextFile:
     """Read and store context.json at a commit no check has seen yet (the session is used after GitHub answers)."""
     try:
-        async with rt.sessions() as session, rt.github.installation(_installation(repo)) as api:
-            context = await snapshot_without_check(rt, session, api, repo, branch, head)
+        async with clients.sessions() as session, clients.github.installation(_installation(repo)) as api:
+            context = await snapshot_without_check(clients, session, api, repo, branch, head)
             await session.commit()
             return context
     except GitHubException as exc:
@@ -191,7 +192,7 @@ def _context_entry(ctx: ContextFile, repo: Repository, branch: str, context_id: 
 
 
 async def _create_result(
-    rt: Runtime, limiter: RateLimiter, session: AsyncSession, req: LinkRequest, target: _Target, link_key: str
+    clients: CheckClients, limiter: RateLimiter, session: AsyncSession, req: LinkRequest, target: _Target, link_key: str
 ) -> LinkOutcome:
     """Insert the pending result (one per link key, whoever races) if budget and limits allow it."""
     repo = target.repo
@@ -217,7 +218,7 @@ async def _create_result(
     }
     if await results_sql.insert_link_result(session, values):
         # Only a generation this request really creates counts against the limits.
-        await _check_rate_limits(rt, limiter, session, repo, req)
+        await _check_rate_limits(clients, limiter, session, repo, req)
         return LinkOutcome(result_id, created=True)
     # Another request created it between our lookup and insert (single flight): use theirs.
     winner = await results_sql.live_result_for_link(session, link_key)
@@ -235,7 +236,7 @@ async def _check_budget(session: AsyncSession, repo: Repository, req: LinkReques
 
 
 async def _check_rate_limits(
-    rt: Runtime, limiter: RateLimiter, session: AsyncSession, repo: Repository, req: LinkRequest
+    clients: CheckClients, limiter: RateLimiter, session: AsyncSession, repo: Repository, req: LinkRequest
 ) -> None:
     """Per client network, then per repository (so no set of addresses can drain a budget quickly)."""
     retry_after = await limiter.hit(f"client:{req.client_key}")
@@ -246,7 +247,9 @@ async def _check_rate_limits(
             retry_after=retry_after,
         )
     cap = (
-        repo.hourly_generation_cap if repo.hourly_generation_cap is not None else rt.settings.repo_generations_per_hour
+        repo.hourly_generation_cap
+        if repo.hourly_generation_cap is not None
+        else clients.settings.repo_generations_per_hour
     )
     retry_after = await limiter.hit(f"repo:{repo.id}", cap)
     if retry_after is not None:

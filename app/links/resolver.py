@@ -12,13 +12,14 @@ from collections.abc import Callable
 
 from prometheus_client import Counter
 
+from app.context_files.checks import CheckClients
 from app.jobs_catalog import generate_job
 from app.links.branches import BranchLookups
 from app.links.cache import LinkCache, LinkKey
 from app.links.errors import GitHubUnavailable, LinkError, RateLimited
 from app.links.ratelimit import make_rate_limiter
 from app.links.resolve import LinkRequest, resolve_link
-from app.runtime import Runtime
+from app.queue import JobQueue
 
 log = logging.getLogger("contextjson.links")
 
@@ -35,9 +36,12 @@ class LinkResolver:
     Web processes only: a worker never answers links, so it holds none of this.
     """
 
-    def __init__(self, runtime: Runtime):
-        self._rt = runtime
-        settings = runtime.settings
+    def __init__(self, clients: CheckClients, queue: JobQueue):
+        self._clients = clients
+        self._queue = queue
+        settings = clients.settings
+        self.sessions = clients.sessions  # for the badge, which reads without resolving
+        self.secret_key = settings.secret_key  # keys the client hashes of the rate limits
         self.cache = LinkCache(settings.link_cache_ttl_seconds)
         self.rate_limiter = make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour)
         self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
@@ -46,8 +50,8 @@ class LinkResolver:
         self._epoch = 0
         self.lookups = BranchLookups(
             self.rate_limiter,
-            lookups_per_hour=runtime.settings.branch_lookups_per_hour,
-            miss_ttl_seconds=runtime.settings.branch_miss_ttl_seconds,
+            lookups_per_hour=settings.branch_lookups_per_hour,
+            miss_ttl_seconds=settings.branch_miss_ttl_seconds,
         )
 
     def cached(self, key: LinkKey, link: Callable[[], LinkRequest]) -> str | None:
@@ -89,7 +93,7 @@ class LinkResolver:
         LOOKUP.inc()
         epoch = self._epoch
         try:
-            outcome = await resolve_link(self._rt, link, self.lookups, self.rate_limiter)
+            outcome = await resolve_link(self._clients, link, self.lookups, self.rate_limiter)
         except LinkError as exc:
             if not isinstance(exc, GitHubUnavailable):
                 # A refused link must stop answering from memory at once (uninstalled, made private,
@@ -106,7 +110,7 @@ class LinkResolver:
 
     async def _enqueue(self, result_id: str) -> None:
         try:
-            await self._rt.require_queue().enqueue(generate_job(result_id))
+            await self._queue.enqueue(generate_job(result_id))
         except Exception:
             # The pending result is committed: the periodic requeue starts it once the queue is back, and
             # the visitor's page waits for it meanwhile.

@@ -14,23 +14,27 @@ import logging
 import time
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.refresh import refresh_repository
 from app.billing import budget
 from app.context_files.validation import ContextEntry
 from app.db.models import Result, ResultStatus, utcnow
 from app.db.retry import in_transaction
-from app.llm import ChatRequest, Completion, UpstreamError
+from app.fetch import FetchPolicy
+from app.github_source import AppGitHub
+from app.links.invalidation import InvalidationBus
+from app.llm import ChatRequest, Completion, LLMClient, UpstreamError
+from app.models_catalog import ModelCatalog
 from app.repo_context.errors import ContextBuildFailed
 from app.results import failures
 from app.results import repository as results_sql
-from app.results.broker import EventKind
+from app.results.broker import EventKind, TokenBroker
 from app.results.failures import GenerationFailed
 from app.results.prompting import Plan, plan_generation
 from app.results.render import render_answer
 from app.results.snapshots import ensure_snapshot
-from app.runtime import Runtime
+from app.settings import Settings
 
 log = logging.getLogger("contextjson.generate")
 
@@ -41,53 +45,69 @@ _REPO_UNAVAILABLE = (
 PARTIAL_SAVE_SECONDS = 1.0  # how often streamed text is written to the database for no-JS pages
 MAX_ATTEMPTS = 3  # generation starts of one result; one more start fails it instead
 
-__all__ = ["MAX_ATTEMPTS", "GenerationFailed", "generate_result"]
+__all__ = ["MAX_ATTEMPTS", "GenerationClients", "GenerationFailed", "generate_result"]
 
 
-async def generate_result(rt: Runtime, result_id: str) -> None:
+@dataclass(frozen=True)
+class GenerationClients:
+    """What a generation uses: the database, GitHub (visibility, tarball), the model API, the watchers' broker."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    github: AppGitHub
+    llm: LLMClient
+    broker: TokenBroker
+    catalog: ModelCatalog
+    invalidation: InvalidationBus
+    fetch_policy: FetchPolicy
+
+
+async def generate_result(clients: GenerationClients, result_id: str) -> None:
     """Produce the answer of one pending result (job `results.generate`)."""
     result = await in_transaction(
-        rt.sessions, lambda session: results_sql.start_attempt(session, result_id), name="generate.start"
+        clients.sessions, lambda session: results_sql.start_attempt(session, result_id), name="generate.start"
     )
     if result is None:
         return
     try:
         if result.attempts > MAX_ATTEMPTS:
             raise failures.too_many_attempts(result.attempts - 1)
-        plan = await _plan(rt, result)
-        if await _reuse_or_reserve(rt, result, plan):
+        plan = await _plan(clients, result)
+        if await _reuse_or_reserve(clients, result, plan):
             return
-        completion = await _stream(rt, result, plan)
+        completion = await _stream(clients, result, plan)
     except GenerationFailed as exc:
-        await _fail(rt, result_id, exc.code, exc.message)
+        await _fail(clients, result_id, exc.code, exc.message)
         return
     except UpstreamError as exc:
         log.warning("generate.upstream_failed result=%s status=%s detail=%s", result_id, exc.status, exc.message)
         failed = failures.upstream_failed(exc)
-        await _fail(rt, result_id, failed.code, failed.message)
+        await _fail(clients, result_id, failed.code, failed.message)
         return
-    await _finish(rt, result_id, completion, plan)
+    await _finish(clients, result_id, completion, plan)
 
 
-async def _plan(rt: Runtime, result: Result) -> Plan:
+async def _plan(clients: GenerationClients, result: Result) -> Plan:
     request = result.request or {}
     try:
         entry = ContextEntry.from_dict(request["entry"])
-        price = rt.catalog.get(result.model)
+        price = clients.catalog.get(result.model)
         assert result.repository_id is not None
-        repo = await refresh_repository(rt, result.repository_id)  # GitHub's view now, not the last webhook's
+        repo = await refresh_repository(
+            clients.sessions, clients.github, clients.invalidation, result.repository_id
+        )  # GitHub's view now, not the last webhook's
         if repo is None or repo.private:
             raise GenerationFailed(failures.FailureCode.REPO_UNAVAILABLE, _REPO_UNAVAILABLE)
         assert repo.installation_id is not None and result.commit_sha is not None
         archive = await ensure_snapshot(
-            rt.github,
-            cache_dir=rt.settings.snapshot_cache_dir,
+            clients.github,
+            cache_dir=clients.settings.snapshot_cache_dir,
             installation_id=repo.installation_id,
             repository_id=repo.id,
             owner=repo.owner,
             repo=repo.name,
             sha=result.commit_sha,
-            max_cache_bytes=rt.settings.snapshot_cache_max_bytes,
+            max_cache_bytes=clients.settings.snapshot_cache_max_bytes,
         )
         return await plan_generation(
             entry=entry,
@@ -96,7 +116,7 @@ async def _plan(rt: Runtime, result: Result) -> Plan:
             repo=request["repo"],
             branch=request["branch"],
             archive=archive,
-            fetch_policy=rt.fetch_policy,
+            fetch_policy=clients.fetch_policy,
         )
     except GenerationFailed:
         raise
@@ -117,9 +137,9 @@ class _Reused:
     source_id: str
 
 
-async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
+async def _reuse_or_reserve(clients: GenerationClients, result: Result, plan: Plan) -> bool:
     """True when nothing is left to do (finished meanwhile, or an identical answer reused for free)."""
-    worst = budget.cost_micros(rt.catalog.get(result.model), plan.prompt_tokens, plan.max_tokens)
+    worst = budget.cost_micros(clients.catalog.get(result.model), plan.prompt_tokens, plan.max_tokens)
 
     async def work(session: AsyncSession) -> _Reused | budget.Refusal | bool:
         locked = await budget.lock_for_money(session, result.id, repository=True)
@@ -138,14 +158,14 @@ async def _reuse_or_reserve(rt: Runtime, result: Result, plan: Plan) -> bool:
         mine.prompt_tokens = plan.prompt_tokens
         return False
 
-    outcome = await in_transaction(rt.sessions, work, name="generate.reserve")
+    outcome = await in_transaction(clients.sessions, work, name="generate.reserve")
     if isinstance(outcome, budget.Refusal):
         raise failures.refused(outcome)
     if isinstance(outcome, _Reused):
         if outcome.html is None:  # reused from a row finished before answers were stored rendered
-            await _store_html(rt, result.id, outcome.text)
-        await rt.broker.publish(result.id, EventKind.DELTA, outcome.text)
-        await rt.broker.publish(result.id, EventKind.DONE)
+            await _store_html(clients, result.id, outcome.text)
+        await clients.broker.publish(result.id, EventKind.DELTA, outcome.text)
+        await clients.broker.publish(result.id, EventKind.DONE)
         log.info("generate.reused result=%s from=%s", result.id, outcome.source_id)
         return True
     return outcome
@@ -158,38 +178,38 @@ def _copy_answer(result: Result, same: Result) -> None:
     result.paid_by = same.paid_by
 
 
-async def _store_html(rt: Runtime, result_id: str, text: str) -> None:
+async def _store_html(clients: GenerationClients, result_id: str, text: str) -> None:
     html = await render_answer(text)  # before the transaction: no locks held while rendering
     await in_transaction(
-        rt.sessions, lambda session: results_sql.store_html(session, result_id, html), name="generate.html"
+        clients.sessions, lambda session: results_sql.store_html(session, result_id, html), name="generate.html"
     )
 
 
-async def _stream(rt: Runtime, result: Result, plan: Plan) -> Completion:
+async def _stream(clients: GenerationClients, result: Result, plan: Plan) -> Completion:
     """Call the model, relaying every delta to watchers and saving partial text now and then."""
     parts: list[str] = []
     last_save = time.monotonic()
-    await rt.broker.publish(result.id, EventKind.RESET)  # a re-run after a crash starts the text again
+    await clients.broker.publish(result.id, EventKind.RESET)  # a re-run after a crash starts the text again
 
     async def on_delta(text: str) -> None:
         nonlocal last_save
         parts.append(text)
-        await rt.broker.publish(result.id, EventKind.DELTA, text)
+        await clients.broker.publish(result.id, EventKind.DELTA, text)
         if time.monotonic() - last_save >= PARTIAL_SAVE_SECONDS:
             last_save = time.monotonic()
             so_far = "".join(parts)
             await in_transaction(
-                rt.sessions,
+                clients.sessions,
                 lambda session: results_sql.save_partial_text(session, result.id, so_far),
                 name="generate.partial",
             )
 
     async def on_reset() -> None:
         parts.clear()
-        await rt.broker.publish(result.id, EventKind.RESET)
+        await clients.broker.publish(result.id, EventKind.RESET)
 
     request = ChatRequest(model=result.model, messages=plan.messages, max_tokens=plan.max_tokens)
-    return await rt.llm.stream_chat(request, on_delta, on_reset)
+    return await clients.llm.stream_chat(request, on_delta, on_reset)
 
 
 @dataclass(frozen=True)
@@ -199,7 +219,7 @@ class _Settled:
     completion_tokens: int
 
 
-async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Plan) -> None:
+async def _finish(clients: GenerationClients, result_id: str, completion: Completion, plan: Plan) -> None:
     """Charge the actual cost, store the answer and its HTML, and tell watchers it is done."""
     html = await render_answer(completion.text)  # before the transaction: no locks held while rendering
     usage = completion.usage
@@ -211,7 +231,7 @@ async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Pla
         if locked is None or locked.result.status.finished:
             return None
         result = locked.result
-        actual = budget.cost_micros(rt.catalog.get(result.model), prompt_tokens, completion_tokens)
+        actual = budget.cost_micros(clients.catalog.get(result.model), prompt_tokens, completion_tokens)
         charged = await budget.settle(session, result, actual)
         # Every field in one UPDATE (nothing flushes in between): see the lock order in app.billing.budget.
         result.text, result.html, result.status = completion.text, html, ResultStatus.DONE
@@ -220,10 +240,10 @@ async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Pla
         result.paid_by = locked.account.login if locked.account else None
         return _Settled(charged, prompt_tokens, completion_tokens)
 
-    settled = await in_transaction(rt.sessions, work, name="generate.finish")
+    settled = await in_transaction(clients.sessions, work, name="generate.finish")
     if settled is None:
         return
-    await rt.broker.publish(result_id, EventKind.DONE)
+    await clients.broker.publish(result_id, EventKind.DONE)
     log.info(
         "generate.done result=%s charged_micros=%d tokens=%d/%d",
         result_id,
@@ -233,7 +253,7 @@ async def _finish(rt: Runtime, result_id: str, completion: Completion, plan: Pla
     )
 
 
-async def _fail(rt: Runtime, result_id: str, code: str, message: str) -> None:
+async def _fail(clients: GenerationClients, result_id: str, code: str, message: str) -> None:
     """Mark the result failed, give back any reservation (nothing is charged) and tell watchers why."""
 
     async def work(session: AsyncSession) -> bool:
@@ -246,8 +266,8 @@ async def _fail(rt: Runtime, result_id: str, code: str, message: str) -> None:
         result.finished_at = utcnow()
         return True
 
-    if not await in_transaction(rt.sessions, work, name="generate.fail"):
+    if not await in_transaction(clients.sessions, work, name="generate.fail"):
         return
-    await rt.invalidation.forget_result(result_id)
-    await rt.broker.publish(result_id, EventKind.ERROR, message)
+    await clients.invalidation.forget_result(result_id)
+    await clients.broker.publish(result_id, EventKind.ERROR, message)
     log.warning("generate.failed result=%s code=%s message=%s", result_id, code, message)

@@ -17,8 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.github_source import AppGitHub
 from app.repo_context import ArchiveLimits, ArchiveTooLarge
-from github_app import GitHubApp
 
 ARCHIVE_SUFFIX = ".tar.gz"
 PART_SUFFIX = ".part"
@@ -41,7 +41,7 @@ def snapshot_path(cache_dir: Path, repository_id: int, sha: str) -> Path:
 
 
 async def ensure_snapshot(
-    github: GitHubApp,
+    github: AppGitHub,
     *,
     cache_dir: Path,
     installation_id: int,
@@ -67,7 +67,7 @@ async def ensure_snapshot(
 
 
 async def _download(
-    github: GitHubApp, installation_id: int, owner: str, repo: str, sha: str, path: Path, cap: int, cache: _Budget
+    github: AppGitHub, installation_id: int, owner: str, repo: str, sha: str, path: Path, cap: int, cache: _Budget
 ) -> None:
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, suffix=PART_SUFFIX)
     written = reserved = 0

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.billing import budget
 from app.billing.ledger import ledger_balance
+from app.clients import Clients, build_clients
 from app.db.models import Account, Repository, Result, utcnow
 from app.db.retry import in_transaction
 from app.models_catalog import load_catalog
-from app.runtime import Runtime, build_runtime
 from app.settings import Settings
 
 
-async def _seed(rt: Runtime, *, balance: int, results: int, cap: int | None = None) -> tuple[int, list[str]]:
+async def _seed(rt: Clients, *, balance: int, results: int, cap: int | None = None) -> tuple[int, list[str]]:
     async with rt.sessions() as session:
         account = Account(github_id=1, login="payer", type="User", balance_micros=balance)
         session.add(account)
@@ -42,7 +42,7 @@ async def _seed(rt: Runtime, *, balance: int, results: int, cap: int | None = No
         return account.id, ids
 
 
-async def _try_reserve(rt: Runtime, result_id: str, amount: int) -> budget.Refusal | None:
+async def _try_reserve(rt: Clients, result_id: str, amount: int) -> budget.Refusal | None:
     async def work(session: AsyncSession) -> budget.Refusal | None:
         locked = await budget.lock_for_money(session, result_id, repository=True)
         assert locked is not None
@@ -51,11 +51,11 @@ async def _try_reserve(rt: Runtime, result_id: str, amount: int) -> budget.Refus
     return await in_transaction(rt.sessions, work, name="test.reserve")
 
 
-async def _reserve(rt: Runtime, result_id: str, amount: int) -> bool:
+async def _reserve(rt: Clients, result_id: str, amount: int) -> bool:
     return await _try_reserve(rt, result_id, amount) is None
 
 
-async def _settle(rt: Runtime, result_id: str, actual: int) -> int:
+async def _settle(rt: Clients, result_id: str, actual: int) -> int:
     async def work(session: AsyncSession) -> int:
         locked = await budget.lock_for_money(session, result_id)
         assert locked is not None
@@ -64,13 +64,13 @@ async def _settle(rt: Runtime, result_id: str, actual: int) -> int:
     return await in_transaction(rt.sessions, work, name="test.settle")
 
 
-async def _account(rt: Runtime, account_id: int) -> Account:
+async def _account(rt: Clients, account_id: int) -> Account:
     async with rt.sessions() as session:
         return (await session.execute(select(Account).where(Account.id == account_id))).scalar_one()
 
 
 async def test_concurrent_reservations_never_overdraw(settings: Settings) -> None:
-    rt = build_runtime(settings)
+    rt = build_clients(settings)
     try:
         account_id, ids = await _seed(rt, balance=1_000, results=60)
         granted = await asyncio.gather(*(_reserve(rt, rid, 100) for rid in ids))
@@ -91,7 +91,7 @@ async def test_concurrent_reservations_never_overdraw(settings: Settings) -> Non
 
 
 async def test_settling_twice_charges_once(settings: Settings) -> None:
-    rt = build_runtime(settings)
+    rt = build_clients(settings)
     try:
         account_id, [rid] = await _seed(rt, balance=1_000, results=1)
         assert await _reserve(rt, rid, 400)
@@ -109,7 +109,7 @@ async def test_settling_twice_charges_once(settings: Settings) -> None:
 
 
 async def test_monthly_repo_cap(settings: Settings) -> None:
-    rt = build_runtime(settings)
+    rt = build_clients(settings)
     try:
         _, ids = await _seed(rt, balance=1_000_000, results=3, cap=500)
         assert await _reserve(rt, ids[0], 300)

@@ -12,9 +12,9 @@ from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from app.clients import build_clients
 from app.db.models import Account
 from app.db.retry import in_transaction
-from app.runtime import build_runtime
 from app.settings import Settings
 from tests import db
 
@@ -33,7 +33,7 @@ async def _lock(session: AsyncSession, account_id: int) -> None:
 
 async def test_the_loser_of_a_deadlock_runs_again(postgres_url: str, caplog: pytest.LogCaptureFixture) -> None:
     await db.empty_postgres_tables(postgres_url)
-    rt = build_runtime(Settings(database_url=postgres_url))
+    rt = build_clients(Settings(database_url=postgres_url))
     try:
         first, second = await _seed_accounts(rt.sessions)
         both_hold_one = asyncio.Barrier(2)
@@ -66,7 +66,7 @@ async def test_the_loser_of_a_deadlock_runs_again(postgres_url: str, caplog: pyt
 
 async def test_other_errors_are_not_retried(postgres_url: str) -> None:
     await db.empty_postgres_tables(postgres_url)
-    rt = build_runtime(Settings(database_url=postgres_url))
+    rt = build_clients(Settings(database_url=postgres_url))
     runs = 0
 
     async def duplicate(session: AsyncSession) -> None:

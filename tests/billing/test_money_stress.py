@@ -61,7 +61,7 @@ class Watch:
 async def _watch(service: Service, account_id: int, watch: Watch) -> None:
     stmt = select(Account.balance_micros, Account.reserved_micros).where(Account.id == account_id)
     while not watch.stop.is_set():
-        async with service.runtime.sessions() as session:
+        async with service.clients.sessions() as session:
             balance, reserved = (await session.execute(stmt)).one()
         watch.lowest_balance = min(watch.lowest_balance, balance)
         watch.lowest_available = min(watch.lowest_available, balance - reserved)
@@ -101,7 +101,7 @@ async def _visitor(service: Service, address: str) -> httpx.AsyncClient:
 
 
 async def _stored_results(service: Service) -> list[Result]:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return list((await session.execute(select(Result))).scalars())
 
 
@@ -112,13 +112,13 @@ async def _calibrate(service: Service) -> tuple[int, int]:
     await service.drain_jobs()
     [warm] = await _stored_results(service)
     assert warm.status == "done" and warm.cost_micros > 0
-    worst = budget.cost_micros(service.runtime.catalog.get(warm.model), warm.prompt_tokens or 0, MAX_TOKENS)
+    worst = budget.cost_micros(service.clients.catalog.get(warm.model), warm.prompt_tokens or 0, MAX_TOKENS)
     return worst, warm.cost_micros
 
 
 async def _set_budget(service: Service, capped_id: int, *, balance: int, cap: int) -> int:
     """Bring the balance to `balance` through the ledger (so ledger and balance still agree); cap one repo."""
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         account = (await session.execute(select(Account))).scalar_one()
         assert account.id is not None
         await credit_once(
@@ -175,11 +175,11 @@ async def test_concurrent_generations_refusals_and_settlements_on_one_account(
     assert 1 <= len(rate_limited) <= len(widget_paths) - PER_CLIENT_LIMIT  # results inserted, then deleted
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors == []  # no job died (a lost deadlock used to kill the reservation and leave the result pending)
-    if service.runtime.settings.database_url.startswith("postgresql"):
+    if service.clients.settings.database_url.startswith("postgresql"):
         retried = [r.getMessage() for r in caplog.records if r.getMessage().startswith("db.retry")]
         assert retried == []  # the lock order leaves no cycle: nothing even had to be retried
 
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         results = list((await session.execute(select(Result))).scalars())
         account = await session.get_one(Account, account_id)
         ledger = await ledger_balance(session, account_id)

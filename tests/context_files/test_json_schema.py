@@ -221,7 +221,7 @@ async def test_the_schema_is_served_at_a_stable_url(service: Service) -> None:
     assert "max-age" in response.headers["cache-control"]
     served = response.json()
     assert served["$id"] == "http://contextjson.test" + SCHEMA_PATH
-    assert served["$defs"]["entry"]["properties"]["model"]["enum"] == sorted(service.runtime.catalog.models)
+    assert served["$defs"]["entry"]["properties"]["model"]["enum"] == sorted(service.clients.catalog.models)
     Draft202012Validator.check_schema(served)
     assert Draft202012Validator(served).is_valid(VALID[0])
     assert not Draft202012Validator(served).is_valid(INVALID[6])

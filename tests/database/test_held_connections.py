@@ -22,7 +22,7 @@ from tests.webhooks.repo_payloads import repository_payload
 
 @pytest.fixture
 def watch(service: Service, monkeypatch: pytest.MonkeyPatch) -> Any:
-    with watch_held_connections(service.runtime.engine, monkeypatch) as watch:
+    with watch_held_connections(service.clients.engine, monkeypatch) as watch:
         yield watch
 
 
@@ -44,7 +44,7 @@ async def test_events_syncs_and_lookups_hold_no_connection_while_calling_out(
     service: Service, fake_github: Any, fake_llm: Any, watch: HeldConnectionWatch
 ) -> None:
     installed = await install_repo(service, fake_github)
-    async with service.runtime.sessions() as session:  # the default branch is unknown: learnt from GitHub
+    async with service.clients.sessions() as session:  # the default branch is unknown: learnt from GitHub
         await session.execute(update(Repository).values(default_branch=None))
         await session.commit()
     await installed.click_and_finish()
@@ -73,7 +73,7 @@ async def test_the_watch_reports_a_call_made_inside_a_transaction(
 ) -> None:
     async with httpx.AsyncClient() as client:
         await client.get(fake_github.url + "/meta")  # no connection held: fine
-        async with service.runtime.sessions() as session:
+        async with service.clients.sessions() as session:
             await session.execute(text("SELECT 1"))
             await client.get(fake_github.url + "/meta")
     assert len(watch.calls) == 1 and watch.calls[0].url.endswith("/meta")

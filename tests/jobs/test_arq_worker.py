@@ -12,9 +12,9 @@ import pytest
 from arq.connections import RedisSettings, create_pool
 from arq.worker import Worker
 
+from app.clients import Clients, build_clients
 from app.jobs_catalog import JOB_PROCESS_DELIVERY, JobCall
 from app.queue import ArqJobQueue
-from app.runtime import Runtime, build_runtime
 from app.settings import Settings
 from jobs.worker import arq_functions
 from tests.conftest import Service, running_service
@@ -41,21 +41,21 @@ async def redis_settings() -> AsyncIterator[RedisSettings]:
 async def arq_service(settings: Settings, redis_settings: RedisSettings) -> AsyncIterator[Service]:
     """The web app with REDIS_URL set: webhooks are queued in Redis, not run in-process."""
     async with running_service(settings.model_copy(update={"redis_url": REDIS_URL})) as service:
-        assert isinstance(service.runtime.queue, ArqJobQueue)
+        assert isinstance(service.clients.queue, ArqJobQueue)
         yield service
 
 
-async def run_worker_until_idle(settings: Settings, redis_settings: RedisSettings) -> Runtime:
+async def run_worker_until_idle(settings: Settings, redis_settings: RedisSettings) -> Clients:
     """Run a real arq worker in burst mode (it stops once the queue, follow-ups included, is empty)."""
-    runtime = build_runtime(settings.model_copy(update={"redis_url": REDIS_URL}))
-    runtime.queue = ArqJobQueue(REDIS_URL)
+    clients = build_clients(settings.model_copy(update={"redis_url": REDIS_URL}))
+    clients.queue = ArqJobQueue(REDIS_URL)
     worker = Worker(
         functions=arq_functions(),
         redis_settings=redis_settings,
         burst=True,
         handle_signals=False,
         poll_delay=0.05,
-        ctx={"runtime": runtime},
+        ctx=clients.job_context(),
         max_tries=3,
     )
     try:
@@ -63,8 +63,8 @@ async def run_worker_until_idle(settings: Settings, redis_settings: RedisSetting
         assert worker.jobs_failed == 0
     finally:
         await worker.close()
-        await runtime.close()
-    return runtime
+        await clients.close()
+    return clients
 
 
 async def _count_queued(redis_settings: RedisSettings) -> int:
@@ -114,7 +114,7 @@ async def test_running_a_delivery_job_twice_is_harmless(
 
     # A second run of the same job (e.g. after a worker crash) changes nothing. No job id: arq would refuse
     # the first run's id while it keeps that run's result.
-    await arq_service.runtime.require_queue().enqueue(JobCall(JOB_PROCESS_DELIVERY, (delivery.id,)))
+    await arq_service.clients.require_queue().enqueue(JobCall(JOB_PROCESS_DELIVERY, (delivery.id,)))
     await run_worker_until_idle(settings, redis_settings)
     [again] = await deliveries(arq_service)
     assert again.attempts == 1 and again.status == "processed"

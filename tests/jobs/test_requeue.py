@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from app import outbox
+from app.clients import build_clients
 from app.db.models import OutboxJob, WebhookDelivery
 from app.jobs_catalog import (
     JOB_NAMES,
@@ -18,7 +19,6 @@ from app.jobs_catalog import (
     sync_installation_job,
 )
 from app.queue import ArqJobQueue, InProcessJobQueue, load_in_process_jobs
-from app.runtime import build_runtime
 from app.settings import Settings
 from jobs.registry import JOB_FUNCTIONS
 from jobs.tasks import process_delivery, requeue_unfinished
@@ -38,25 +38,26 @@ async def test_delivery_survives_a_queue_outage(settings: Settings) -> None:
         [stored] = await deliveries(service)
         assert stored.status == "pending"
 
-    runtime = build_runtime(settings)
-    ctx: dict[str, Any] = {"runtime": runtime}
-    runtime.queue = queue = InProcessJobQueue(load_in_process_jobs(), ctx)
+    clients = build_clients(settings)
+    ctx: dict[str, Any] = {}
+    clients.queue = queue = InProcessJobQueue(load_in_process_jobs(), ctx)
+    ctx.update(clients.job_context())
     try:
         assert await requeue_unfinished(ctx, older_than_seconds=0) == 1
         await queue.drain()
-        async with runtime.sessions() as session:
+        async with clients.sessions() as session:
             row = await session.get(WebhookDelivery, stored.id)
             assert row is not None and row.status == "processed"
         assert await requeue_unfinished(ctx, older_than_seconds=0) == 0
     finally:
-        await runtime.close()
+        await clients.close()
 
 
 async def test_serve_without_redis_resumes_what_the_last_process_left(settings: Settings) -> None:
     """In-process jobs die with their process: the next `serve` queues stored deliveries and follow-ups again."""
     async with running_service(settings.model_copy(update={"redis_url": DEAD_REDIS})) as service:
         assert (await service.send_webhook("ping", load_example("ping"))).status_code == 202
-        async with service.runtime.sessions() as session:  # a follow-up committed, never dispatched
+        async with service.clients.sessions() as session:  # a follow-up committed, never dispatched
             await outbox.stage(session, [check_context_file_job(404, None, None)])
             await session.commit()
 
@@ -102,19 +103,19 @@ async def test_a_follow_up_survives_a_queue_outage_after_its_commit(
         assert (await outage.send_webhook("push", payload)).status_code == 202
     [stored] = [d for d in await deliveries(service) if d.event == "push"]
 
-    runtime = build_runtime(settings)  # ...and a worker processes it while its queue is unreachable
-    runtime.queue = ArqJobQueue(DEAD_REDIS)
+    clients = build_clients(settings)  # ...and a worker processes it while its queue is unreachable
+    clients.queue = ArqJobQueue(DEAD_REDIS)
     try:
-        await process_delivery({"runtime": runtime}, stored.id)
+        await process_delivery(clients.job_context(), stored.id)
     finally:
-        await runtime.close()
+        await clients.close()
     assert [d.status for d in await deliveries(service) if d.id == stored.id] == ["processed"]
     assert len(fake_github.check_runs) == runs_before  # the check was asked for, but could not be queued
 
-    assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 1
+    assert await requeue_unfinished(service.job_context, older_than_seconds=0) == 1
     await service.drain_jobs()
     assert [run["head_sha"] for run in fake_github.check_runs[runs_before:]] == [after]
-    assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 0
+    assert await requeue_unfinished(service.job_context, older_than_seconds=0) == 0
 
 
 async def test_a_job_that_loses_a_deadlock_is_retried_not_dropped(service: Service) -> None:
@@ -126,7 +127,7 @@ async def test_a_job_that_loses_a_deadlock_is_retried_not_dropped(service: Servi
     class Deadlock(Exception):
         sqlstate = "40P01"  # what asyncpg reports for deadlock_detected
 
-    ctx: dict[str, Any] = {"runtime": service.runtime, "job_try": 1}
+    ctx: dict[str, Any] = {**service.job_context, "job_try": 1}
     with pytest.raises(RetryJob):
         async with _unit_of_work(ctx):
             raise DBAPIError("UPDATE accounts …", {}, Deadlock())

@@ -64,21 +64,21 @@ class Installed:
         return (await self.service.client.get(resp.headers["location"].split("?")[0] + ".json")).json()
 
     async def account(self) -> Account:
-        async with self.service.runtime.sessions() as session:
+        async with self.service.clients.sessions() as session:
             return (await session.execute(select(Account).where(Account.login == self.repo.owner.login))).scalar_one()
 
     async def set_balance(self, micros: int) -> None:
-        async with self.service.runtime.sessions() as session:
+        async with self.service.clients.sessions() as session:
             await session.execute(update(Account).values(balance_micros=micros))
             await session.commit()
 
     async def debits(self) -> list[LedgerEntry]:
-        async with self.service.runtime.sessions() as session:
+        async with self.service.clients.sessions() as session:
             stmt = select(LedgerEntry).where(LedgerEntry.kind == "debit").order_by(LedgerEntry.id)
             return list((await session.execute(stmt)).scalars())
 
     async def results(self) -> list[Result]:
-        async with self.service.runtime.sessions() as session:
+        async with self.service.clients.sessions() as session:
             return list((await session.execute(select(Result).order_by(Result.created_at))).scalars())
 
 

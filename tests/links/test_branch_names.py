@@ -33,7 +33,7 @@ async def installed(service: Service, fake_github: Any) -> Installed:
 
 async def _rows(service: Service) -> dict[str, int]:
     """How many rows each table a link may write holds."""
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return {
             model.__tablename__: (await session.execute(select(func.count()).select_from(model))).scalar_one()  # type: ignore[attr-defined]
             for model in (Result, BranchHead, ContextFile, LedgerEntry, Repository)

@@ -92,7 +92,7 @@ async def test_a_repository_has_an_hourly_cap_whoever_clicks(make_service: Servi
         assert int(capped.headers["retry-after"]) > 0
         assert len(await installed.results()) == 2  # the refused click left no result behind
         # The owner may raise the cap for one repository.
-        async with service.runtime.sessions() as session:
+        async with service.clients.sessions() as session:
             repo = (await session.execute(select(Repository))).scalar_one()
             repo.hourly_generation_cap = 10
             await session.commit()
@@ -106,7 +106,7 @@ async def test_a_refused_refresh_evicts_the_cached_link(service: Service, fake_g
     service.app.state.link_resolver.cache._ttl = 0.01  # entries go stale at once; a refresh is started on each hit
     service.app.state.link_resolver.cache.put(("acme", "widgets", "", "explain"), first["id"])
     await asyncio.sleep(0.02)
-    async with service.runtime.sessions() as session:  # another process processed the uninstall
+    async with service.clients.sessions() as session:  # another process processed the uninstall
         repo = (await session.execute(select(Repository))).scalar_one()
         repo.active = False
         await session.commit()
@@ -120,7 +120,7 @@ async def test_a_refused_refresh_evicts_the_cached_link(service: Service, fake_g
 async def test_old_names_redirect_to_the_new_name(service: Service, fake_github: Any) -> None:
     installed = await install_repo(service, fake_github)
     await installed.push({"src/x.py": "x = 1\n"}, branch="feature/x")
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         session.add(RepositoryName(owner_lower="acme", name_lower="old-widgets", repository_id=installed.repo.id,
                                    created_at=utcnow()))  # fmt: skip
         session.add(RepositoryName(owner_lower="former-owner", name_lower="widgets", repository_id=installed.repo.id,

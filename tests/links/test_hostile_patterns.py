@@ -41,7 +41,7 @@ async def test_a_pattern_too_complex_to_use_fails_once_and_is_not_requeued(
 ) -> None:
     installed = await install_repo(service, fake_github)
     # Stored before today's limits existed (validation now refuses it): 2**21 alternatives.
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         for row in (await session.execute(select(ContextFile))).scalars():
             row.entries = {**row.entries, "explain": {**row.entries["explain"], "pathPatterns": ["{a,b}" * 21]}}
         await session.commit()
@@ -50,4 +50,4 @@ async def test_a_pattern_too_complex_to_use_fails_once_and_is_not_requeued(
     assert result["error"].startswith("Could not build the repository context: ")
     assert "expands to more than" in result["error"]
     assert fake_llm.call_count == 0 and await installed.debits() == [] and result["cost_usd"] == 0
-    assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 0
+    assert await requeue_unfinished(service.job_context, older_than_seconds=0) == 0

@@ -96,7 +96,7 @@ async def test_a_change_is_announced_only_when_its_transaction_commits(service: 
     bus = InvalidationBus()
     recorder = Recorder()
     bus.attach(recorder)
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         bus.forget_after_commit(session, repos=[("acme", "rolled-back")])
         await session.execute(select(Account))
         await session.rollback()

@@ -38,7 +38,7 @@ async def test_first_click_during_a_redis_outage(service: Service, fake_github: 
         pending = (await client.get(resp.headers["location"] + ".json")).json()
         assert pending["status"] == "pending"
     # The queue is back (here: the in-process one); the periodic requeue starts the stored answer.
-    assert await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0) == 1
+    assert await requeue_unfinished(service.job_context, older_than_seconds=0) == 1
     await service.drain_jobs()
     done = (await service.client.get(resp.headers["location"] + ".json")).json()
     assert done["status"] == "done" and done["text"]

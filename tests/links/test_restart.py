@@ -36,7 +36,7 @@ async def test_generation_resumes_after_the_process_dies(
     await _wait_for(streaming)
     await asyncio.sleep(0.3)  # some tokens are out
 
-    queue = service.runtime.queue
+    queue = service.clients.queue
     assert isinstance(queue, InProcessJobQueue)
     await queue.close()  # the process dies: its job is cancelled mid-stream, nothing cleans up
     [stuck] = await installed.results()

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from app.clients import pick
+from app.context_files.checks import CheckClients
 from app.fetch import FetchPolicy
 from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from tests.conftest import Service
@@ -193,7 +195,7 @@ async def test_prompt_urls_to_private_addresses_are_not_fetched(
 ) -> None:
     context = {"context": {"explain": {"summary": "s", "prompt": f"Compare with {page_url} please."}}}
     installed = await install_repo(service, fake_github, context=context)
-    service.runtime.fetch_policy = FetchPolicy(allowed_ports=None)  # only the address rule can refuse it
+    service.replace_client("fetch_policy", FetchPolicy(allowed_ports=None))  # only the address rule can refuse it
     await installed.click_and_finish()
     user = fake_llm.calls[-1].body["messages"][1]["content"]
     assert "not fetched: address 127.0.0.1 is loopback" in user
@@ -205,7 +207,7 @@ async def test_prompt_urls_on_allowed_hosts_are_appended(
 ) -> None:
     context = {"context": {"explain": {"summary": "s", "prompt": f"Compare with {page_url} please."}}}
     installed = await install_repo(service, fake_github, context=context)
-    service.runtime.fetch_policy = FetchPolicy(allowed_ports=None, allow_private=True)  # a test-only policy
+    service.replace_client("fetch_policy", FetchPolicy(allowed_ports=None, allow_private=True))  # a test-only policy
     await installed.click_and_finish()
     user = fake_llm.calls[-1].body["messages"][1]["content"]
     assert f"--- Content of {page_url} ---\nThe secret word is PAPAYA." in user
@@ -229,13 +231,13 @@ async def test_snapshot_is_downloaded_once_per_commit(installed: Installed, fake
 
 async def test_database_single_flight_across_processes(installed: Installed, fake_llm: Any) -> None:
     """Replicas don't share memory: concurrent lookups on separate connections still create one result."""
-    rt = installed.service.runtime
+    clients = pick(CheckClients, vars(installed.service.clients))
 
     server = installed.service.app.state.link_resolver
 
     async def lookup() -> LinkOutcome:
         link = LinkRequest("acme", "widgets", None, "explain", "client")
-        return await resolve_link(rt, link, server.lookups, server.rate_limiter)
+        return await resolve_link(clients, link, server.lookups, server.rate_limiter)
 
     outcomes = await asyncio.gather(*(lookup() for _ in range(12)))
     assert len({o.result_id for o in outcomes}) == 1 and sum(o.created for o in outcomes) == 1

@@ -150,7 +150,7 @@ async def _prepare(service: Service, fake_github: Any, setup: str) -> dict[str, 
     if setup in ("answered", "private"):
         result = await installed.click_and_finish()
         if setup == "private":  # as after a `repository.privatized` webhook
-            async with service.runtime.sessions() as session:
+            async with service.clients.sessions() as session:
                 await session.execute(update(Repository).values(private=True))
                 await session.commit()
         return {"result": result["id"]}
@@ -189,7 +189,7 @@ async def test_an_unexpected_failure_is_logged_and_answered_without_its_cause(
     def broken() -> None:
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(service.runtime, "sessions", broken)
+    monkeypatch.setattr(service.clients, "sessions", broken)
     case = Case("internal", f"/r/{UNKNOWN}", 500, "app.internal_error")
     with caplog.at_level("ERROR", logger="contextjson"):
         for accept, html in ACCEPTS:

@@ -27,7 +27,7 @@ async def _interrupted_result(installed: Installed, fake_llm: Any, attempts: int
     resp = await installed.click()
     result_id = resp.headers["location"].removeprefix("/r/")
     await installed.service.drain_jobs()
-    async with installed.service.runtime.sessions() as session:
+    async with installed.service.clients.sessions() as session:
         await session.execute(
             update(Result)
             .where(Result.id == result_id)
@@ -39,13 +39,13 @@ async def _interrupted_result(installed: Installed, fake_llm: Any, attempts: int
 
 
 async def _requeue(service: Service) -> int:
-    count = await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0)
+    count = await requeue_unfinished(service.job_context, older_than_seconds=0)
     await service.drain_jobs()
     return count
 
 
 async def _result(service: Service, result_id: str) -> Result:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return (await session.execute(select(Result).where(Result.id == result_id))).scalar_one()
 
 
@@ -81,7 +81,7 @@ async def test_every_job_start_counts(installed: Installed) -> None:
     finished = await installed.click_and_finish()
     result = await _result(installed.service, finished["id"])
     assert result.attempts == 1
-    async with installed.service.runtime.sessions() as session:
+    async with installed.service.clients.sessions() as session:
         await session.execute(update(Result).where(Result.id == result.id).values(created_at=utcnow()))
         await session.commit()
     assert await _requeue(installed.service) == 0  # finished results are not re-queued

@@ -36,7 +36,7 @@ async def _failed_views(installed: Installed) -> tuple[dict[str, Any], str, str,
     data = (await client.get(f"/r/{result_id}.json")).json()
     page = (await client.get(f"/r/{result_id}")).text
     stream = (await client.get(f"/r/{result_id}/stream")).text
-    live = [e.data async for e in installed.service.runtime.broker.subscribe(result_id) if e.kind == "error"]
+    live = [e.data async for e in installed.service.clients.broker.subscribe(result_id) if e.kind == "error"]
     return data, page, stream, live
 
 
@@ -91,7 +91,7 @@ async def test_github_failing_to_send_the_archive(installed: Installed, fake_git
 async def test_rows_from_earlier_versions_show_no_raw_text(installed: Installed, fake_llm: Any) -> None:
     fake_llm.fail_next(status=500, times=3)
     data, _, _, _ = await _failed_views(installed)
-    async with installed.service.runtime.sessions() as session:
+    async with installed.service.clients.sessions() as session:
         raw = "The model API failed: connection failed: [Errno 111] https://llm.internal:8443/v1"
         await session.execute(update(Result).where(Result.id == data["id"]).values(error_code="upstream", error=raw))
         await session.commit()

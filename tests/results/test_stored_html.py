@@ -26,12 +26,12 @@ async def installed(service: Service, fake_github: Any) -> Installed:
 
 
 async def _stored(service: Service, result_id: str) -> Result:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return (await session.execute(select(Result).where(Result.id == result_id))).scalar_one()
 
 
 async def _set_html(service: Service, result_id: str, html: str | None) -> None:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         await session.execute(update(Result).where(Result.id == result_id).values(html=html))
         await session.commit()
 
@@ -73,7 +73,7 @@ async def test_a_reused_answer_keeps_the_html_and_gives_back_a_stale_reservation
     fake_llm.fail_next(status=400)
     interrupted = (await installed.click("/context/second")).headers["location"].removeprefix("/r/")
     await service.drain_jobs()
-    async with service.runtime.sessions() as session:  # as a run that reserved, then crashed, leaves it
+    async with service.clients.sessions() as session:  # as a run that reserved, then crashed, leaves it
         values = {"status": "streaming", "reserved_micros": 900, "error": None, "error_code": None}
         await session.execute(update(Result).where(Result.id == interrupted).values(**values))
         await session.execute(update(Account).values(reserved_micros=900))
@@ -81,7 +81,7 @@ async def test_a_reused_answer_keeps_the_html_and_gives_back_a_stale_reservation
     original = await installed.click_and_finish("/context/first")
     calls = fake_llm.call_count
 
-    await requeue_unfinished({"runtime": service.runtime}, older_than_seconds=0)
+    await requeue_unfinished(service.job_context, older_than_seconds=0)
     await service.drain_jobs()
     reused = await _stored(service, interrupted)
     assert (reused.status, reused.cached_from, reused.cost_micros) == ("done", original["id"], 0)

@@ -19,13 +19,13 @@ async def test_too_many_watchers_is_a_503_not_a_broken_stream(
     installed = await install_repo(service, fake_github)
     fake_llm.first_token_delay = 2.0  # the answer stays pending while we watch
     location = (await installed.click()).headers["location"]
-    in_process = service.runtime.broker
-    service.runtime.broker = RedisBroker(REDIS_URL, max_watchers=0)  # a process already at its cap
+    in_process = service.clients.broker
+    service.clients.broker = RedisBroker(REDIS_URL, max_watchers=0)  # a process already at its cap
     try:
         for path, accept in ((f"{location}/stream", "application/json"), (location, "text/event-stream")):
             resp = await service.client.get(path, headers={"accept": accept})
             assert_problem(resp, 503, "stream.busy")  # not text/event-stream: refused before the stream starts
     finally:
-        await service.runtime.broker.close()
-        service.runtime.broker = in_process
+        await service.clients.broker.close()
+        service.clients.broker = in_process
     await service.drain_jobs()

@@ -33,39 +33,39 @@ INVALID_CONTEXT = """{
 
 
 async def count(service: Service, model: Any, *where: Any) -> int:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         stmt = select(func.count()).select_from(model).where(*where)
         return int((await session.execute(stmt)).scalar_one())
 
 
 async def deliveries(service: Service) -> list[WebhookDelivery]:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return list((await session.execute(select(WebhookDelivery).order_by(WebhookDelivery.id))).scalars())
 
 
 async def account(service: Service, login: str) -> Account | None:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return (await session.execute(select(Account).where(Account.login == login))).scalar_one_or_none()
 
 
 async def ledger(service: Service, account_id: int) -> list[LedgerEntry]:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         stmt = select(LedgerEntry).where(LedgerEntry.account_id == account_id).order_by(LedgerEntry.id)
         return list((await session.execute(stmt)).scalars())
 
 
 async def installation(service: Service, installation_id: int) -> Installation | None:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return await session.get(Installation, installation_id)
 
 
 async def repository(service: Service, repo_id: int) -> Repository | None:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return await session.get(Repository, repo_id)
 
 
 async def context_files(service: Service, repo_id: int) -> list[ContextFile]:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         stmt = select(ContextFile).where(ContextFile.repository_id == repo_id).order_by(ContextFile.id)
         return list((await session.execute(stmt)).scalars())
 

@@ -83,7 +83,7 @@ async def test_oversized_body_is_413(service: Service) -> None:
 
 
 async def test_the_configured_body_limit_applies_and_is_named(service: Service) -> None:
-    service.runtime.settings.webhook_max_body_bytes = 1000  # WEBHOOK_MAX_BODY_BYTES=1000
+    service.clients.settings.webhook_max_body_bytes = 1000  # WEBHOOK_MAX_BODY_BYTES=1000
     small = json.dumps({"zen": "x" * 900, "hook_id": 1}).encode()
     accepted = await service.client.post("/webhooks/github", content=small, headers=_signed_ping(small, "small"))
     assert accepted.status_code == 202
@@ -97,7 +97,7 @@ async def test_the_configured_body_limit_applies_and_is_named(service: Service) 
 
 async def test_a_chunked_body_is_held_to_the_limit(service: Service) -> None:
     """No Content-Length to refuse early on: the bytes received are counted."""
-    service.runtime.settings.webhook_max_body_bytes = 1000
+    service.clients.settings.webhook_max_body_bytes = 1000
 
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(3):

@@ -159,7 +159,7 @@ async def test_two_jobs_checking_one_commit_at_once_publish_one_check_run(
     from jobs.tasks import check_context_file
 
     sha = installed.commit("main", {"context.json": VALID_CONTEXT})
-    ctx = {"runtime": service.runtime}
+    ctx = service.job_context
     with fake_github.lock:  # both jobs are in flight before GitHub answers either of them
         jobs = [
             asyncio.create_task(check_context_file(ctx, installed.id, "main", sha)),
@@ -186,7 +186,7 @@ async def test_a_claim_abandoned_by_a_dead_job_is_taken_over(service: Service, i
     from app.context_files import claims
     from app.db.models import CheckClaim, utcnow
 
-    sessions = service.runtime.sessions
+    sessions = service.clients.sessions
     first = await claims.claim(sessions, installed.id, "main", "a" * 40)
     second = await claims.claim(sessions, installed.id, "main", "a" * 40)
     assert (first.owned, second.owned) == (True, False)  # the first job is still at work
@@ -208,7 +208,7 @@ async def test_a_check_run_gone_from_github_is_created_again(
     sha = await _push(service, installed, "main", {"context.json": VALID_CONTEXT})
     [first] = fake_github.check_runs
     fake_github.check_runs.clear()  # deleted on GitHub (with its check suite)
-    await check_context_file({"runtime": service.runtime, "job_try": 1}, installed.id, "main", sha)
+    await check_context_file({**service.job_context, "job_try": 1}, installed.id, "main", sha)
     [second] = fake_github.check_runs
     assert second["head_sha"] == sha and second["id"] != first["id"]
     [row] = [r for r in await context_files(service, installed.id) if r.commit_sha == sha]

@@ -15,7 +15,7 @@ from tests.webhooks.helpers import deliveries, installation, repository
 
 
 async def _head(service: Service, repo_id: int) -> str | None:
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         return await heads.get_head(session, repo_id, "main")
 
 

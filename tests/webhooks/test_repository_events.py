@@ -33,14 +33,14 @@ async def _send(installed: Installed, event: str, payload: dict[str, Any]) -> No
 
 
 async def _repository(installed: Installed) -> Repository:
-    async with installed.service.runtime.sessions() as session:
+    async with installed.service.clients.sessions() as session:
         repo = await session.get(Repository, installed.repo.id)
         assert repo is not None
         return repo
 
 
 async def _old_names(installed: Installed) -> set[tuple[str, str, int]]:
-    async with installed.service.runtime.sessions() as session:
+    async with installed.service.clients.sessions() as session:
         rows = (await session.execute(select(RepositoryName))).scalars()
         return {(r.owner_lower, r.name_lower, r.repository_id) for r in rows}
 
@@ -143,7 +143,7 @@ async def test_transfer_to_an_account_whose_installation_covers_it_moves_the_rep
     await _send(installed, "repository", repository_payload("transferred", installed.repo, 6000, old_owner="acme"))
 
     repo = await _repository(installed)
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         newco = (await session.execute(select(Account).where(Account.login == "newco"))).scalar_one()
     assert (repo.owner, repo.installation_id, repo.account_id, repo.active) == ("newco", 6000, newco.id, True)
     moved = await service.client.get("/newco/widgets/context/explain")
@@ -184,7 +184,7 @@ async def test_account_rename_moves_every_repository_of_the_account(installed: I
         gh.accounts["acme-corp"] = gh.accounts.pop("acme")
     await _send(installed, "installation_target", installation_target_renamed_payload(INSTALLATION_ID, account, "acme"))
 
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         stored = (await session.execute(select(Account).where(Account.github_id == account.id))).scalar_one()
     assert stored.login == "acme-corp"
     assert (await _repository(installed)).owner == "acme-corp"
@@ -233,5 +233,5 @@ async def test_repository_events_from_another_installation_are_ignored(installed
         await _send(installed, "repository", repository_payload(action, installed.repo, 7000, **extra))
     repo = await _repository(installed)
     assert (repo.private, repo.name, repo.installation_id) == (True, "widgets", INSTALLATION_ID)
-    async with service.runtime.sessions() as session:
+    async with service.clients.sessions() as session:
         assert (await session.get(Installation, INSTALLATION_ID)).active  # type: ignore[union-attr]

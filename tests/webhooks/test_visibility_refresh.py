@@ -82,9 +82,9 @@ async def test_a_generation_on_a_deleted_repository_fails_and_deactivates_it(
 
 
 async def test_refresh_follows_a_rename_and_answers_none_when_gone(installed: Installed) -> None:
-    rt = installed.service.runtime
+    rt = installed.service.clients
     installed.fake_github.edit_repo(installed.repo, name="gizmos", archived=True)
-    fresh = await refresh_repository(rt, installed.repo.id)
+    fresh = await refresh_repository(rt.sessions, rt.github, rt.invalidation, installed.repo.id)
     assert fresh is not None and (fresh.owner, fresh.name, fresh.archived, fresh.active) == (
         "acme",
         "gizmos",
@@ -92,8 +92,10 @@ async def test_refresh_follows_a_rename_and_answers_none_when_gone(installed: In
         True,
     )
     installed.fake_github.delete_repo(installed.repo)
-    assert await refresh_repository(rt, installed.repo.id) is None
-    assert await refresh_repository(rt, installed.repo.id) is None  # deactivated: no second GitHub call needed
+    assert await refresh_repository(rt.sessions, rt.github, rt.invalidation, installed.repo.id) is None
+    assert (
+        await refresh_repository(rt.sessions, rt.github, rt.invalidation, installed.repo.id) is None
+    )  # deactivated: no second GitHub call needed
 
 
 async def test_a_late_push_does_not_make_a_private_repository_public_but_a_re_added_one_is_current(

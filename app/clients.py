@@ -1,64 +1,63 @@
-"""The long-lived objects a process needs (settings, database, GitHub App, model list, job queue).
+"""The shared clients of a process, created once and closed once (the web app and the arq worker each build one).
 
-The web app and the arq worker each build one Runtime; request handlers (through the providers below)
-and jobs receive it.
+Nothing else reaches into this object: request handlers receive each client by name through
+app.providers, jobs read each one by name from the arq context (`Clients.job_context`), and services are
+handed exactly the clients they use.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.engine import create_engine, create_sessionmaker
-from app.errors import AppError
 from app.fetch import FetchPolicy
+from app.github_source import AppGitHub
 from app.links.invalidation import InvalidationBus, make_invalidation_bus
 from app.llm import LLMClient
 from app.models_catalog import ModelCatalog, load_catalog
 from app.queue import JobQueue
 from app.results.broker import TokenBroker, make_broker
 from app.settings import Settings
-from github_app import GitHubApp, GitHubAppConfig
 
-
-class GitHubAppNotConfigured(AppError):
-    status_code = 503
-    code = "github.not_configured"
-    title = "The GitHub App is not configured"
+T = TypeVar("T")
 
 
 @dataclass
-class Runtime:
+class Clients:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     catalog: ModelCatalog
     broker: TokenBroker
     llm: LLMClient
+    github: AppGitHub
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
     # Tells every web process to drop cached links (push, privatized, uninstalled, failed result).
     invalidation: InvalidationBus = field(default_factory=InvalidationBus)
+    # Attached when the process starts (the in-process queue needs the job context, which holds the queue).
     queue: JobQueue | None = None
-    _github: GitHubApp | None = field(default=None, repr=False)
-
-    @property
-    def github(self) -> GitHubApp:
-        """The GitHub App client factory; a clear error when the App credentials are missing."""
-        if self._github is None:
-            pem = self.settings.github_private_key_pem()
-            if not self.settings.github_app_id or not pem:
-                raise GitHubAppNotConfigured("GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set")
-            self._github = GitHubApp(
-                GitHubAppConfig(
-                    app_id=self.settings.github_app_id, private_key_pem=pem, api_url=self.settings.github_api_url
-                )
-            )
-        return self._github
 
     def require_queue(self) -> JobQueue:
         assert self.queue is not None, "the job queue is attached when the process starts"
         return self.queue
+
+    def job_context(self) -> dict[str, Any]:
+        """The clients by name, as jobs read them from the arq context (`ctx["sessions"]`, ...)."""
+        return {
+            "settings": self.settings,
+            "sessions": self.sessions,
+            "catalog": self.catalog,
+            "broker": self.broker,
+            "llm": self.llm,
+            "github": self.github,
+            "fetch_policy": self.fetch_policy,
+            "invalidation": self.invalidation,
+            "queue": self.require_queue(),
+        }
 
     async def close(self) -> None:
         if self.queue is not None:
@@ -69,16 +68,17 @@ class Runtime:
         await self.engine.dispose()
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Create the engine, session factory and model list for this process (no I/O yet)."""
+def build_clients(settings: Settings) -> Clients:
+    """Create the engine, session factory, model list and outside-service clients (no I/O yet)."""
     engine = create_engine(settings.database_url)
-    return Runtime(
+    return Clients(
         settings=settings,
         engine=engine,
         sessions=create_sessionmaker(engine),
         catalog=load_catalog(settings.models_file),
         broker=make_broker(settings.redis_url),
         invalidation=make_invalidation_bus(settings.redis_url),
+        github=AppGitHub(settings),
         llm=LLMClient(
             settings.llm_base_url,
             settings.llm_api_key,
@@ -88,3 +88,8 @@ def build_runtime(settings: Settings) -> Runtime:
             idle_timeout=settings.llm_idle_timeout,
         ),
     )
+
+
+def pick(bundle: type[T], context: Mapping[str, Any]) -> T:
+    """A feature's typed bundle of clients (a dataclass), filled by field name from a job context."""
+    return bundle(**{f.name: context[f.name] for f in fields(bundle)})  # type: ignore[arg-type]
