@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         app.state.link_resolver = LinkResolver(pick(CheckClients, vars(clients)), job_queue)
         clients.invalidation.attach(app.state.link_resolver)
         await clients.invalidation.start()  # cached links drop at once when another process changes them
+        await clients.github.ready()  # an App registered from the web on an earlier run
         requeuing: asyncio.Task[None] | None = None
         if isinstance(job_queue, InProcessJobQueue):  # in-process jobs died with the last process
             await requeue_unfinished(clients.sessions, job_queue, timedelta(0))
@@ -100,4 +101,5 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         ),
     )
     app.state.clients = clients
+    app.state.settings = settings  # for guards, which cannot take dependencies
     return app

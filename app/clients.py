@@ -7,12 +7,14 @@ handed exactly the clients they use.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.app_registration.service import load_registration
 from app.db.engine import create_engine, create_sessionmaker
 from app.fetch import FetchPolicy
 from app.github_source import AppGitHub
@@ -71,14 +73,15 @@ class Clients:
 def build_clients(settings: Settings) -> Clients:
     """Create the engine, session factory, model list and outside-service clients (no I/O yet)."""
     engine = create_engine(settings.database_url)
+    sessions = create_sessionmaker(engine)
     return Clients(
         settings=settings,
         engine=engine,
-        sessions=create_sessionmaker(engine),
+        sessions=sessions,
         catalog=load_catalog(settings.models_file),
         broker=make_broker(settings.redis_url),
         invalidation=make_invalidation_bus(settings.redis_url),
-        github=AppGitHub(settings),
+        github=AppGitHub(settings, functools.partial(load_registration, sessions, settings.secret_key)),
         llm=LLMClient(
             settings.llm_base_url,
             settings.llm_api_key,

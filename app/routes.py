@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from litestar import Router
 
 import dashboard
+from app.app_registration.routes import router as app_registration_router
 from app.context_files.routes import router as contexts_router
 from app.links.routes import owner_alias_router
 from app.links.routes import router as links_router
@@ -27,6 +28,7 @@ def service_routers() -> list[Router]:
         contexts_router,
         operations_router,
         dashboard.router,
+        app_registration_router,
         static_files_router(),
         links_router,
     ]

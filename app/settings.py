@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -69,6 +70,15 @@ class Settings(BaseSettings):
     def public_base(self) -> str:
         """PUBLIC_URL without a trailing slash, for building absolute links."""
         return self.public_url.rstrip("/")
+
+    @property
+    def github_web_base(self) -> str:
+        """GitHub's web host for GITHUB_API_URL: github.com, a GitHub Enterprise host, or the same local fake."""
+        url = urlsplit(self.github_api_url.rstrip("/"))
+        if url.hostname == "api.github.com":
+            return "https://github.com"
+        path = url.path[: -len("/api/v3")] if url.path.endswith("/api/v3") else url.path
+        return f"{url.scheme}://{url.netloc}{path}"
 
     def github_private_key_pem(self) -> str | None:
         """GITHUB_APP_PRIVATE_KEY may hold the PEM text itself or a path to a PEM file."""

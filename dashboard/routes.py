@@ -6,6 +6,8 @@ from litestar import Router, get
 from litestar.di import NamedDependency
 from litestar.response import Response
 
+from app.app_registration.routes import RegistrationOffer
+from app.github_source import AppGitHub
 from app.guards import ANONYMOUS
 from app.pages import html_response
 from app.settings import Settings
@@ -13,9 +15,15 @@ from dashboard.pages import render
 
 
 @get("/", include_in_schema=False, media_type="text/html")
-async def landing(settings: NamedDependency[Settings]) -> Response[str]:
-    """What this service is and how to use it (never a blank page)."""
-    return html_response(render("landing.html", title="contextjson", base=settings.public_base))
+async def landing(settings: NamedDependency[Settings], github: NamedDependency[AppGitHub]) -> Response[str]:
+    """What this service is and how to use it (never a blank page); on first run, the App registration offer."""
+    if await github.ready():
+        return html_response(render("landing.html", title="contextjson", base=settings.public_base, registration=False))
+    offer = RegistrationOffer.new(settings)
+    page = render(
+        "landing.html", title="contextjson", base=settings.public_base, registration=True, **offer.template_values
+    )
+    return offer.attach(html_response(page))
 
 
 # Owner pages (login, usage, budget) come with their own guard on routes of this router.

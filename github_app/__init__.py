@@ -19,6 +19,7 @@ from github_app.events import (
     RepositoryEvent,
     parse_known_event,
 )
+from github_app.manifest import ManifestCodeRejected, RegisteredApp, convert_manifest_code
 from github_app.webhooks import sign, verify_signature
 
 __all__ = [
@@ -31,6 +32,9 @@ __all__ = [
     "GitHubApp",
     "GitHubAppConfig",
     "InstallationAPI",
+    "ManifestCodeRejected",
+    "RegisteredApp",
+    "convert_manifest_code",
     "RepoInfo",
     "InstallationEvent",
     "InstallationRepositoriesEvent",

@@ -24,11 +24,12 @@ from jobs.supervisor import supervise
 _CLOSE_CLIENTS = "close_clients"
 
 
-def _arq_retry(fn: JobFunction) -> JobFunction:
-    """Translate our RetryJob into arq's Retry so both runners share one retry vocabulary."""
+def _as_arq_job(fn: JobFunction) -> JobFunction:
+    """One of our jobs as arq runs it: the App picked up if registered meanwhile, our RetryJob as arq's Retry."""
 
     @functools.wraps(fn)
     async def wrapper(ctx: dict[str, Any], *args: Any) -> Any:
+        await ctx["github"].ready()  # a worker started before the App was registered from the web picks it up
         try:
             return await fn(ctx, *args)
         except RetryJob as exc:
@@ -39,7 +40,7 @@ def _arq_retry(fn: JobFunction) -> JobFunction:
 
 def arq_functions() -> list[Function]:
     """The job table as arq Functions (the requeue job runs as a cron job instead)."""
-    wrapped = {name: _arq_retry(fn) for name, fn in JOB_FUNCTIONS.items() if name != JOB_REQUEUE_UNFINISHED}
+    wrapped = {name: _as_arq_job(fn) for name, fn in JOB_FUNCTIONS.items() if name != JOB_REQUEUE_UNFINISHED}
     return [func(fn, name=name) for name, fn in wrapped.items()]  # type: ignore[arg-type]
 
 

@@ -71,6 +71,25 @@ class Account(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
+class GitHubAppRegistration(SQLModel, table=True):
+    """The GitHub App this service registered for itself (App Manifest flow); secrets sealed (app.crypto).
+
+    One row at most. Environment variables (GITHUB_APP_ID, ...), when set, win over it.
+    """
+
+    __tablename__ = "github_app_registration"
+
+    id: int | None = Field(default=None, primary_key=True)
+    app_id: str
+    slug: str
+    html_url: str
+    client_id: str | None = None
+    sealed_private_key: str = Field(sa_column=Column(Text, nullable=False))
+    sealed_webhook_secret: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sealed_client_secret: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class Installation(SQLModel, table=True):
     """One installation of the App (id is GitHub's installation id)."""
 

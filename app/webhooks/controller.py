@@ -14,6 +14,7 @@ from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import PayloadTooLarge
+from app.github_source import AppGitHub
 from app.jobs_catalog import process_delivery_job
 from app.openapi import problem_responses
 from app.queue import JobQueue
@@ -63,11 +64,13 @@ async def github_webhook(
     session: NamedDependency[AsyncSession],
     settings: NamedDependency[Settings],
     queue: NamedDependency[JobQueue],
+    github: NamedDependency[AppGitHub],
 ) -> Response[DeliveryReceipt]:
     """Receive one GitHub delivery."""
     body = await read_body(request, settings.webhook_max_body_bytes)
+    await github.ready()  # an App registered from the web (by this or another process) brings its secret
     receipt = await receive_github_delivery(
-        session, secret=settings.github_webhook_secret, headers=dict(request.headers), body=body
+        session, secret=github.webhook_secret, headers=dict(request.headers), body=body
     )
     if receipt.delivery_pk is None:
         return Response(DeliveryReceipt(ReceiptStatus.DUPLICATE, receipt.delivery_id), status_code=200)

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from cryptography.hazmat.primitives import serialization
 
 from tests.fakes import github_json as J
+from tests.fakes import github_manifest  # noqa: F401  (registers the manifest flow's routes)
 from tests.fakes.github_http import Response, asgi_app, json_response
 from tests.fakes.github_routes import dispatch
 from tests.fakes.github_state import (
@@ -67,6 +68,9 @@ class FakeGitHub:
         self.statuses: list[dict[str, Any]] = []
         self._archive_tokens: dict[str, tuple[int, datetime]] = {}
         self._failures: list[dict[str, Any]] = []
+        self.manifests: list[dict[str, Any]] = []  # App Manifest flow: each form received
+        self.manifest_codes: dict[str, dict[str, Any]] = {}
+        self.registered_webhook_secret: str | None = None
         self._ids = itertools.count(1000)
         self.app_owner = self.account("contextjson-dev", "Organization")
         self.bot_account = Account(f"{app_slug}[bot]", 900_000 + self.app_id, "Bot")
