@@ -31,6 +31,7 @@ def _admin_url() -> str:
 ADMIN_URL = _admin_url()
 
 TABLES = [
+    "context_settings",
     "github_app_registration",
     "job_outbox",
     "check_claims",

@@ -141,6 +141,19 @@ class Repository(SQLModel, table=True):
         return f"{self.owner}/{self.name}"
 
 
+class ContextSetting(SQLModel, table=True):
+    """An owner's choices for one context id of a repository (today: paused, so it starts no new answers)."""
+
+    __tablename__ = "context_settings"
+    __table_args__ = (UniqueConstraint("repository_id", "context_id", name="uq_context_settings_repo_context"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    repository_id: int = Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False))
+    context_id: str
+    paused: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
 class DeliveryStatus(StrEnum):
     """Where a stored webhook delivery stands."""
 

@@ -43,6 +43,7 @@ _REFUSALS: list[type[AppError]] = [
     errors.ContextFileMissing,
     errors.ContextNotFound,
     errors.ContextInvalid,
+    errors.ContextPaused,
     errors.BudgetExhausted,
     errors.RateLimited,
     errors.RepoGenerationsLimited,
@@ -53,7 +54,7 @@ _REFUSALS: list[type[AppError]] = [
 _BADGE = ResponseSpec(str, media_type="image/svg+xml", generate_examples=False, description="The README badge (SVG).")
 _SEE_RESULT = (
     "See Other: the answer's page, `/r/{result_id}` (or, when a budget or rate limit refuses a new answer, the "
-    "last good one, marked older)."
+    "last good one, marked older; likewise while the owner has paused the context)."
 )
 
 

@@ -61,6 +61,11 @@ class BudgetExhausted(LinkError):
     older = OlderReason.BUDGET_EXHAUSTED
 
 
+class ContextPaused(LinkError):
+    status_code, code, title = 403, "link.context_paused", "New answers are paused"
+    older = OlderReason.PAUSED
+
+
 class RateLimited(LinkError):
     status_code, code, title = 429, "link.rate_limited", "Too many new answers from your address"
     older = OlderReason.RATE_LIMITED

@@ -26,6 +26,7 @@ from app.billing.budget import available_micros
 from app.context_files import heads
 from app.context_files import repository as ctx_sql
 from app.context_files.checks import CheckClients, snapshot_without_check
+from app.context_settings import repository as context_settings
 from app.db.models import ContextFile, ContextFileStatus, Repository, ResultKind, ResultStatus, utcnow
 from app.links import errors
 from app.links.branches import BranchLookups
@@ -196,6 +197,7 @@ async def _create_result(
 ) -> LinkOutcome:
     """Insert the pending result (one per link key, whoever races) if budget and limits allow it."""
     repo = target.repo
+    await _check_paused(session, repo, req)
     await _check_budget(session, repo, req)
     result_id = new_result_id()
     values = {
@@ -224,6 +226,15 @@ async def _create_result(
     winner = await results_sql.live_result_for_link(session, link_key)
     assert winner is not None
     return LinkOutcome(winner, created=False)
+
+
+async def _check_paused(session: AsyncSession, repo: Repository, req: LinkRequest) -> None:
+    """A context its owner paused starts no new answer (and costs nothing); its last good answer still shows."""
+    if await context_settings.is_paused(session, repo.id, req.context_id):
+        raise errors.ContextPaused(
+            f'The owner of {repo.full_name} has paused new answers for "{req.context_id}".',
+            fallback_result_id=await _fallback(session, repo, req),
+        )
 
 
 async def _check_budget(session: AsyncSession, repo: Repository, req: LinkRequest) -> None:

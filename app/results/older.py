@@ -12,6 +12,7 @@ class OlderReason(StrEnum):
     RATE_LIMITED = "rate_limited"
     REPO_RATE_LIMITED = "repo_rate_limited"
     NEWER_FAILED = "newer_failed"  # a newer answer failed for another reason (the model provider, the context)
+    PAUSED = "paused"  # the owner paused new answers for this context
 
     @property
     def notice(self) -> str:
@@ -34,6 +35,7 @@ _NOTICES = {
     OlderReason.REPO_RATE_LIMITED: "This repository started many new answers this hour, so this is the last one made "
     "earlier.",
     OlderReason.NEWER_FAILED: "A newer answer could not be made, so this is the last one made earlier.",
+    OlderReason.PAUSED: "The owner has paused new answers for this link, so this is the last one made earlier.",
 }
 
 
