@@ -2,6 +2,7 @@
 
 from github_app.api import (
     BranchHead,
+    CheckAnnotation,
     CheckConclusion,
     CheckOutput,
     CheckRun,
@@ -24,6 +25,7 @@ from github_app.webhooks import sign, verify_signature
 
 __all__ = [
     "BranchHead",
+    "CheckAnnotation",
     "CheckConclusion",
     "CheckOutput",
     "CheckRun",

@@ -7,7 +7,7 @@ breaks us; githubkit supplies routing, auth, retries and typed parameters.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,16 +58,52 @@ class CheckRun:
     html_url: str | None
 
 
+# GitHub accepts at most 50 annotations per create or update request; more take further updates.
+MAX_ANNOTATIONS_PER_REQUEST = 50
+
+
+@dataclass(frozen=True)
+class CheckAnnotation:
+    """One problem shown on a line of a file, inline in pull-request diffs."""
+
+    path: str
+    start_line: int
+    end_line: int
+    message: str
+    annotation_level: Literal["notice", "warning", "failure"] = "failure"
+    title: str | None = None
+    start_column: int | None = None  # GitHub takes columns only when the annotation is on one line
+
+    def as_dict(self) -> dict[str, Any]:
+        """The annotation as GitHub's API takes it (columns left out when it spans lines)."""
+        data: dict[str, Any] = {
+            "path": self.path,
+            "start_line": self.start_line,
+            "end_line": max(self.end_line, self.start_line),
+            "annotation_level": self.annotation_level,
+            "message": self.message[:65535],
+        }
+        if self.title:
+            data["title"] = self.title[:255]
+        if self.start_column is not None and self.end_line == self.start_line:
+            data["start_column"] = data["end_column"] = self.start_column
+        return data
+
+
 @dataclass(frozen=True)
 class CheckOutput:
     title: str
     summary: str
     text: str | None = None
+    annotations: tuple[CheckAnnotation, ...] = ()
 
-    def as_dict(self) -> dict[str, str]:
-        data = {"title": self.title[:255], "summary": self.summary[:65535]}
+    def as_dict(self, annotations: Sequence[CheckAnnotation] = ()) -> dict[str, Any]:
+        """The `output` of a request carrying `annotations` (a batch of self.annotations, at most 50)."""
+        data: dict[str, Any] = {"title": self.title[:255], "summary": self.summary[:65535]}
         if self.text:
             data["text"] = self.text[:65535]
+        if annotations:
+            data["annotations"] = [annotation.as_dict() for annotation in annotations]
         return data
 
 
@@ -213,12 +249,16 @@ class InstallationAPI:
         """Report a completed check run on a commit: a new one, or the given one's result replaced.
 
         Re-running a check passes the id of its earlier run, so the commit does not get a second one.
+        Annotations go 50 per request. GitHub appends the annotations of every update to those the run
+        already has, so a run reported again only gets the ones it is missing (the same commit has the
+        same file, hence the same annotations in the same order); a retry after a partial report too.
         """
+        first = output.annotations[:MAX_ANNOTATIONS_PER_REQUEST] if check_run_id is None else ()
         result: dict[str, Any] = dict(
             name=name,
             status="completed",
             conclusion=conclusion,
-            output=output.as_dict(),
+            output=output.as_dict(first),
             details_url=details_url or UNSET,
         )
         checks = self._gh.rest.checks
@@ -227,7 +267,15 @@ class InstallationAPI:
         else:
             resp = await checks.async_update(segment(owner), segment(repo), check_run_id, **result)
         data = _json(resp)
-        return CheckRun(id=data["id"], html_url=data.get("html_url"))
+        run = CheckRun(id=data["id"], html_url=data.get("html_url"))
+        present = int((data.get("output") or {}).get("annotations_count") or len(first))
+        for start in range(present, len(output.annotations), MAX_ANNOTATIONS_PER_REQUEST):
+            # Each update repeats the result (title and summary are required); only the batch is new.
+            batch = output.annotations[start : start + MAX_ANNOTATIONS_PER_REQUEST]
+            await checks.async_update(
+                segment(owner), segment(repo), run.id, **{**result, "output": output.as_dict(batch)}
+            )
+        return run
 
     async def create_commit_status(
         self,

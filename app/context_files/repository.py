@@ -70,3 +70,17 @@ async def latest_for_branch(session: AsyncSession, repository_id: int, branch: s
         .limit(1)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def latest_outline(
+    session: AsyncSession, repository_id: int, branch: str
+) -> tuple[ContextFileStatus, dict[str, Any], list[str]] | None:
+    """Status, entries and errors of the branch's latest context.json, without the (large) document."""
+    stmt = (
+        select(col(ContextFile.status), col(ContextFile.entries), col(ContextFile.errors))
+        .where(col(ContextFile.repository_id) == repository_id, col(ContextFile.branch) == branch)
+        .order_by(col(ContextFile.id).desc())
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return (ContextFileStatus(row[0]), row[1], row[2]) if row is not None else None

@@ -7,9 +7,12 @@ import json
 import math
 import re
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.context_files.json_paths import FILE_PATH, ROOT_PATH, child_path, item_path
+from app.context_files.json_paths import quote_text as _quote
+from app.context_files.locations import locate
 from app.repo_context.glob_checks import CheckBudget, check_patterns
 
 MAX_SUMMARY_CHARS = 70
@@ -20,20 +23,15 @@ MAX_INT = 2**31 - 1
 # Real files nest four or five levels; deeper input would only trip recursion limits of later consumers.
 MAX_DEPTH = 32
 
-FILE_PATH = "context.json"
-ROOT_PATH = "$"
 # A context id: the key of an entry in "context", and part of its visitor link (also the JSON Schema's rule).
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 ID_MESSAGE = 'invalid id: use 1 to 64 characters from a-z, 0-9, "-" and "_", starting with a letter or digit'
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _JSON_WHITESPACE = " \t\r\n"
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_$-]+")
 _PROMPT_VARIABLE = re.compile(r"\{\{\s*(owner|repo|branch)\s*\}\}")
 _ROOT_KEYS = ("$schema", "extends", "context", "attribution")
 _MAX_ECHO_CHARS = 60
-# Unpaired surrogates (from "\ud800"-style escapes) cannot be encoded as UTF-8 when stored or sent later.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # ... and Postgres JSONB also refuses \u0000, so a document holding either is not handed out for storage.
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 _UNSTORABLE_MESSAGE = "contains a \\u0000 or unpaired surrogate (\\ud800-\\udfff) escape"
@@ -60,6 +58,8 @@ class ValidationIssue:
     message: str
     line: int | None = None
     column: int | None = None
+    # First and last line of what a JSON path names, for annotations; not part of what the issue says.
+    lines: tuple[int, int] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         line = f"line {self.line}" if self.line is not None else ""
@@ -154,7 +154,9 @@ def _failed(issue: ValidationIssue) -> ValidationResult:
 
 def _validate(raw: bytes, known_models: Collection[str]) -> ValidationResult:
     text = _decode(raw)
-    parsed = text if isinstance(text, ValidationIssue) else _parse(text)
+    if isinstance(text, ValidationIssue):
+        return _failed(text)
+    parsed = _parse(text)
     if isinstance(parsed, ValidationIssue):
         return _failed(parsed)
     document, duplicates = parsed
@@ -164,8 +166,15 @@ def _validate(raw: bytes, known_models: Collection[str]) -> ValidationResult:
         return _failed(_TOO_DEEP)
     tree_issues, storable = _scan_tree(document, duplicates)
     entries, context_issues = _check_context(document, known_models, tree_issues)
-    issues = tree_issues + _check_root(document) + context_issues
+    issues = _with_lines(text, tree_issues + _check_root(document) + context_issues)
     return ValidationResult(document=document if storable else None, entries=entries, issues=issues)
+
+
+def _with_lines(text: str, issues: list[ValidationIssue]) -> list[ValidationIssue]:
+    if not issues:
+        return issues
+    found = locate(text, (issue.path for issue in issues))
+    return [replace(issue, lines=found[issue.path]) for issue in issues]
 
 
 def _decode(raw: bytes) -> str | ValidationIssue:
@@ -259,10 +268,10 @@ def _scan_tree(document: dict[str, Any], duplicates: _Duplicates) -> tuple[list[
         if isinstance(node, dict):
             known = duplicates.get(id(node))
             if known is not None and known[0] is node:
-                issues.extend(ValidationIssue(_child(path, name), "duplicate key") for name in known[1])
-            stack.extend((_child(path, name), name, value) for name, value in reversed(node.items()))
+                issues.extend(ValidationIssue(child_path(path, name), "duplicate key") for name in known[1])
+            stack.extend((child_path(path, name), name, value) for name, value in reversed(node.items()))
         elif isinstance(node, list):
-            stack.extend((f"{path}[{index}]", "", item) for index, item in reversed(list(enumerate(node))))
+            stack.extend((item_path(path, index), "", item) for index, item in reversed(list(enumerate(node))))
         elif isinstance(node, str) and _UNSTORABLE.search(node):
             issues.append(ValidationIssue(path, _UNSTORABLE_MESSAGE))
             storable = False
@@ -272,7 +281,7 @@ def _scan_tree(document: dict[str, Any], duplicates: _Duplicates) -> tuple[list[
 def _check_root(document: dict[str, Any]) -> list[ValidationIssue]:
     issues: list[ValidationIssue] = []
     for key, value in document.items():
-        path = _child(ROOT_PATH, key)
+        path = child_path(ROOT_PATH, key)
         if key == "$schema":
             issues.extend(_check_string(path, value))
         elif key == "extends":
@@ -287,7 +296,7 @@ def _check_extends(path: str, value: Any) -> list[ValidationIssue]:
         return []
     if not isinstance(value, list):
         return [ValidationIssue(path, f"must be a string or a list of strings, got {_json_type(value)}")]
-    return [issue for index, item in enumerate(value) for issue in _check_string(f"{path}[{index}]", item)]
+    return [issue for index, item in enumerate(value) for issue in _check_string(item_path(path, index), item)]
 
 
 def _check_context(
@@ -304,7 +313,7 @@ def _check_context(
     issues: list[ValidationIssue] = []
     glob_budget = CheckBudget()  # one per document: it bounds the time pattern checks may take
     for entry_id, body in context.items():
-        path = _child("context", entry_id)
+        path = child_path("context", entry_id)
         entry_issues = [] if is_context_id(entry_id) else [ValidationIssue(path, ID_MESSAGE)]
         entry_issues += _check_entry(path, body, known_models)
         entry_issues += _check_globs(path, body, glob_budget)
@@ -321,13 +330,13 @@ def _check_entry(path: str, body: Any, known_models: Collection[str]) -> list[Va
         return [ValidationIssue(path, f"must be an object, got {_json_type(body)}")]
     issues: list[ValidationIssue] = []
     if "summary" not in body:
-        issues.append(ValidationIssue(_child(path, "summary"), "is required"))
+        issues.append(ValidationIssue(child_path(path, "summary"), "is required"))
     for key, value in body.items():
         check = _ENTRY_CHECKS.get(key)
         if check is None:
-            issues.append(ValidationIssue(_child(path, key), "unknown property"))
+            issues.append(ValidationIssue(child_path(path, key), "unknown property"))
         else:
-            issues.extend(check(_child(path, key), value, known_models))
+            issues.extend(check(child_path(path, key), value, known_models))
     return issues
 
 
@@ -354,13 +363,13 @@ def _check_patterns(path: str, value: Any, _models: Collection[str]) -> list[Val
     if len(value) > MAX_PATTERNS:
         issues.append(ValidationIssue(path, f"has more than {MAX_PATTERNS} patterns"))
     for index, item in enumerate(value):
-        item_path = f"{path}[{index}]"
+        where = item_path(path, index)
         if not isinstance(item, str):
-            issues.extend(_check_string(item_path, item))
+            issues.extend(_check_string(where, item))
         elif not item.strip():
-            issues.append(ValidationIssue(item_path, "must not be empty"))
+            issues.append(ValidationIssue(where, "must not be empty"))
         else:
-            issues.extend(_check_relative(item_path, item))
+            issues.extend(_check_relative(where, item))
     return issues
 
 
@@ -373,11 +382,11 @@ def _check_globs(path: str, body: Any, budget: CheckBudget) -> list[ValidationIs
         value = body.get(key)
         if not isinstance(value, list) or len(value) > MAX_PATTERNS:
             continue  # the shape check already reports these
-        list_path = _child(path, key)
+        list_path = child_path(path, key)
         # Blank and non-string items have their own issue; the others keep their index in the file.
         usable = [(index, item) for index, item in enumerate(value) if isinstance(item, str) and item.strip()]
         for problem in check_patterns([item for _, item in usable], budget):
-            where = list_path if problem.index is None else f"{list_path}[{usable[problem.index][0]}]"
+            where = list_path if problem.index is None else item_path(list_path, usable[problem.index][0])
             issues.append(ValidationIssue(where, problem.reason))
     return issues
 
@@ -441,21 +450,6 @@ def _check_string(path: str, value: Any) -> list[ValidationIssue]:
 def _json_type(value: Any) -> str:
     """The JSON name of a value's type, as the file's author would call it."""
     return next((name for kind, name in _JSON_TYPES if isinstance(value, kind)), "object")
-
-
-def _child(path: str, key: str) -> str:
-    """Path of `key` under `path`: dotted when the key is plain, `["..."]` otherwise."""
-    if _SIMPLE_KEY.fullmatch(key):
-        return key if path == ROOT_PATH else f"{path}.{key}"
-    return f"{path}[{_quote(key)}]"
-
-
-def _quote(text: str) -> str:
-    """A JSON-quoted, length-capped echo of user text that is always encodable as UTF-8."""
-    if len(text) > _MAX_ECHO_CHARS:
-        text = text[:_MAX_ECHO_CHARS] + "…"
-    # Unpaired surrogates survive ensure_ascii=False unescaped; only then fall back to \u escapes.
-    return json.dumps(text, ensure_ascii=bool(_SURROGATE.search(text)))
 
 
 def _overlaps(path: str, other: str) -> bool:

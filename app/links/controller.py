@@ -1,9 +1,8 @@
-"""Visitor link routes: GET …/context/{id} → 303 to /r/{result_id}; the README badge."""
+"""Visitor link routes: GET …/context/{id} → 303 to /r/{result_id}; the README badges."""
 
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import quote
 
 from litestar import Request, get
@@ -12,16 +11,15 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
-from app.accounts.repository import find_repository
-from app.accounts.visibility import Visibility, installation_of, visibility
 from app.context_files.validation import is_context_id
 from app.errors import AppError
 from app.github_source import GitHubAppNotConfigured
 from app.links import errors
-from app.links.badge import badge_svg
+from app.links.badge_http import badge_response
 from app.links.cache import LinkCache
 from app.links.clients import client_key
 from app.links.errors import ContextNotFound, LinkError
+from app.links.names import OWNER_NAME, REPO_NAME
 from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
@@ -30,9 +28,7 @@ from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, pro
 
 log = logging.getLogger("contextjson.links")
 
-# GitHub's own rules: logins are letters, digits and single hyphens; repository names add "." and "_".
-OWNER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-REPO_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$")
+__all__ = ["OWNER_NAME", "branch_link", "default_branch_badge", "default_branch_link", "owner_routes", "repo_badge"]
 
 # The OpenAPI description of the link routes: metadata only, the handlers below do not read it.
 _REFUSALS: list[type[AppError]] = [
@@ -51,7 +47,14 @@ _REFUSALS: list[type[AppError]] = [
     errors.GitHubUnavailable,
     GitHubAppNotConfigured,
 ]
-_BADGE = ResponseSpec(str, media_type="image/svg+xml", generate_examples=False, description="The README badge (SVG).")
+_BADGE = ResponseSpec(
+    str,
+    media_type="image/svg+xml",
+    generate_examples=False,
+    description="The README badge (SVG). Unknown repositories and contexts get a grey badge, still a 200.",
+)
+_NOT_MODIFIED = ResponseSpec(None, description="Not Modified: `If-None-Match` names the badge's current `ETag`.")
+_BADGE_RESPONSES = {200: _BADGE, 304: _NOT_MODIFIED, **problem_responses(INVALID_REQUEST)}
 _SEE_RESULT = (
     "See Other: the answer's page, `/r/{result_id}` (or, when a budget or rate limit refuses a new answer, the "
     "last good one, marked older; likewise while the owner has paused the context)."
@@ -86,23 +89,36 @@ async def default_branch_link(
     "/{owner:str}/{repo:str}/context/{context_id:str}/badge.svg",
     summary="README badge",
     media_type="image/svg+xml",
-    responses={200: _BADGE, **problem_responses(INVALID_REQUEST)},
+    responses=_BADGE_RESPONSES,
 )
 async def default_branch_badge(
     request: Request, owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
-) -> Response[str]:
+) -> Response[bytes]:
     """The badge for a context link."""
-    return await _badge(request, owner, repo, context_id)
+    return await _badge(request, owner, repo, None, context_id)
+
+
+@get(
+    "/{owner:str}/{repo:str}/badge.svg",
+    summary="Repository badge",
+    description="How many contexts the default branch offers (`…/tree/{branch}/badge.svg`: that branch).",
+    media_type="image/svg+xml",
+    responses=_BADGE_RESPONSES,
+)
+async def repo_badge(request: Request, owner: FromPath[str], repo: FromPath[str]) -> Response[bytes]:
+    """The badge of a repository."""
+    return await _badge(request, owner, repo, None, None)
 
 
 @get(
     "/{owner:str}/{repo:str}/tree/{rest:path}",
     summary="Visitor link or badge on a branch",
     description="`rest` is `{branch}/context/{context_id}` (the branch may contain slashes), or that followed by "
-    "`/badge.svg` for the branch's README badge (200, image/svg+xml).",
+    "`/badge.svg` for the branch's README badge (200, image/svg+xml), or `{branch}/badge.svg` for the "
+    "repository's badge on that branch.",
     status_code=303,
     response_description=_SEE_RESULT,
-    responses={200: _BADGE, **_link_responses(errors.InvalidBranchName)},
+    responses={200: _BADGE, 304: _NOT_MODIFIED, **_link_responses(errors.InvalidBranchName)},
     operation_class=RedirectOperation,
     cache=False,
 )
@@ -112,7 +128,7 @@ async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str
 
 
 def owner_routes(owner: str) -> list[HTTPRouteHandler]:
-    """The three link routes for one owner whose login is also the first segment of a service route.
+    """The link and badge routes for one owner whose login is also the first segment of a service route.
 
     Litestar follows a literal segment (`/r/…`, `/schema/…`) before a parameter and does not come back,
     so without these `/r/REPO/context/ID` would be looked up among result pages and answer 404.
@@ -123,14 +139,18 @@ def owner_routes(owner: str) -> list[HTTPRouteHandler]:
         return await _serve_link(request, owner, repo, None, context_id)
 
     @get(f"/{owner}/{{repo:str}}/context/{{context_id:str}}/badge.svg", include_in_schema=False)
-    async def badge(request: Request, repo: FromPath[str], context_id: FromPath[str]) -> Response[str]:
-        return await _badge(request, owner, repo, context_id)
+    async def badge(request: Request, repo: FromPath[str], context_id: FromPath[str]) -> Response[bytes]:
+        return await _badge(request, owner, repo, None, context_id)
+
+    @get(f"/{owner}/{{repo:str}}/badge.svg", include_in_schema=False)
+    async def whole_repo_badge(request: Request, repo: FromPath[str]) -> Response[bytes]:
+        return await _badge(request, owner, repo, None, None)
 
     @get(f"/{owner}/{{repo:str}}/tree/{{rest:path}}", cache=False, include_in_schema=False)
     async def tree(request: Request, repo: FromPath[str], rest: FromPath[str]) -> Response:
         return await _serve_tree(request, owner, repo, rest)
 
-    return [link, badge, tree]
+    return [link, badge, whole_repo_badge, tree]
 
 
 async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Response:
@@ -141,7 +161,8 @@ async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Res
     if link is None:
         raise ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID.")
     if link.badge:
-        return await _badge(request, owner, repo, link.context_id)
+        return await _badge(request, owner, repo, link.branch, link.context_id)
+    assert link.context_id is not None  # split_tree_link gives a context id to every link that is not a badge
     return await _serve_link(request, owner, repo, link.branch, link.context_id)
 
 
@@ -203,16 +224,9 @@ def _client_key(request: Request, server: LinkResolver) -> str:
     return client_key(request.client.host if request.client else None, server.secret_key)
 
 
-async def _badge(request: Request, owner: str, repo: str, context_id: str) -> Response[str]:
-    """The context id on a badge while the repository is public; "unavailable" once it is not."""
+async def _badge(
+    request: Request, owner: str, repo: str, branch: str | None, context_id: str | None
+) -> Response[bytes]:
+    """A context's badge (context_id None: the repository's), from stored facts only; never an error."""
     server: LinkResolver = request.app.state.link_resolver
-    message = context_id[:40] if is_context_id(context_id) else "invalid"
-    async with server.sessions() as session:
-        found = await find_repository(session, owner, repo) if OWNER_NAME.match(owner) else None
-        seen = visibility(found, await installation_of(session, found))
-    if seen is not Visibility.PUBLIC:
-        message = "unavailable"
-    svg = badge_svg("contextjson", message)
-    # Short-lived in caches (GitHub's image proxy among them), so a repository made private shows it soon.
-    # An explicit 200: the tree route that also serves badges says 303 by default.
-    return Response(svg, status_code=200, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=300"})
+    return badge_response(request, await server.badge(owner, repo, branch, context_id))

@@ -1,4 +1,5 @@
-"""Reading `…/tree/{branch}/context/{id}[/badge.svg]` from the request's raw path, decoding it exactly once.
+"""Reading `…/tree/{branch}/context/{id}[/badge.svg]` and `…/tree/{branch}/badge.svg` from the request's raw
+path, decoding it exactly once.
 
 The router works on a decoded, normalised path: `a%2F%2Fb` arrives as `a//b` and is collapsed to `a/b`,
 and `%2E%2E` segments may be folded away, so a branch taken from it is not the branch in the link. The
@@ -19,12 +20,12 @@ _PREFIX_PARTS = 4  # "", owner, repo, "tree"
 @dataclass(frozen=True, slots=True)
 class TreeLink:
     branch: str
-    context_id: str
+    context_id: str | None  # None: the repository's badge (`…/tree/{branch}/badge.svg`)
     badge: bool
 
 
 def split_tree_link(raw_path: bytes | None, decoded_rest: str) -> TreeLink | None:
-    """The branch, context id and badge flag of a tree link; None when it is not shaped like one.
+    """The branch, context id and badge flag of a tree link or badge; None when it is not shaped like one.
 
     Raises InvalidBranchName when the branch is not UTF-8 once decoded.
     """
@@ -36,11 +37,17 @@ def split_tree_link(raw_path: bytes | None, decoded_rest: str) -> TreeLink | Non
     badge = len(parts) > 0 and parts[-1] == "badge.svg"
     if badge:
         parts = parts[:-1]
-    if len(parts) < 3 or parts[-2] != "context":
+    context_id: str | None = None
+    if len(parts) >= 3 and parts[-2] == "context":
+        parts, context_id = parts[:-2], parts[-1]
+    elif not badge:
         return None
-    branch, context_id = "/".join(parts[:-2]), parts[-1]
+    branch = "/".join(parts)
+    if not branch:
+        return None
     if raw_path:
-        branch, context_id = _decode(branch), _decode(context_id)
+        branch = _decode(branch)
+        context_id = _decode(context_id) if context_id is not None else None
     return TreeLink(branch, context_id, badge)
 
 

@@ -1,4 +1,4 @@
-"""Serving visitor links: memory cache first, then one database lookup per link at a time.
+"""Serving visitor links and badges: memory cache first, then one database lookup per link at a time.
 
 Concurrent misses for the same link share one lookup (single flight in this process, on top of the
 database's unique link key), and a stale cache entry is served while one background lookup refreshes it.
@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import Counter
 
 from app.context_files.checks import CheckClients
 from app.jobs_catalog import generate_job
+from app.links.badge_cache import BadgeCache, BadgeKey, badge_key
+from app.links.badges import Badge, context_badge, repository_badge
 from app.links.branches import BranchLookups
 from app.links.cache import LinkCache, LinkKey
 from app.links.errors import GitHubUnavailable, LinkError, RateLimited
@@ -43,6 +46,8 @@ class LinkResolver:
         self.sessions = clients.sessions  # for the badge, which reads without resolving
         self.secret_key = settings.secret_key  # keys the client hashes of the rate limits
         self.cache = LinkCache(settings.link_cache_ttl_seconds)
+        self.badges = BadgeCache(settings.link_cache_ttl_seconds)
+        self._badge_reads: dict[BadgeKey, asyncio.Task[Badge]] = {}
         self.rate_limiter = make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour)
         self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
         # Bumped by every forget: a lookup that started before one may have read what was just
@@ -108,6 +113,35 @@ class LinkResolver:
             self.cache.put(key, outcome.result_id)
         return outcome.result_id
 
+    async def badge(self, owner: str, repo: str, branch: str | None, context_id: str | None) -> Badge:
+        """A context's badge (context_id None: the repository's): from memory, else a few indexed reads.
+
+        Concurrent misses for one badge share one read, as link lookups do.
+        """
+        key = badge_key(owner, repo, branch, context_id)
+        badge = self.badges.get(key)
+        if badge is not None:
+            return badge
+        task = self._badge_reads.get(key)
+        if task is None:
+            task = asyncio.create_task(self._read_badge(key, owner, repo, branch, context_id))
+            self._badge_reads[key] = task
+            task.add_done_callback(lambda _: self._badge_reads.pop(key, None))
+        return await asyncio.shield(task)
+
+    async def _read_badge(
+        self, key: BadgeKey, owner: str, repo: str, branch: str | None, context_id: str | None
+    ) -> Badge:
+        epoch = self._epoch
+        async with self.sessions() as session:
+            if context_id is None:
+                badge = await repository_badge(session, owner, repo, branch)
+            else:
+                badge = await context_badge(session, owner, repo, branch, context_id)
+        if epoch == self._epoch:  # read before a forget: answer it, do not keep it
+            self.badges.put(key, badge)
+        return badge
+
     async def _enqueue(self, result_id: str) -> None:
         try:
             await self._queue.enqueue(generate_job(result_id))
@@ -120,6 +154,7 @@ class LinkResolver:
         """Drop everything this process remembers about a repository's links (push, rename, visibility)."""
         self._epoch += 1
         self.cache.forget_repo(owner, repo)
+        self.badges.forget_repo(owner, repo)
         self.lookups.forget_repo(owner, repo)
 
     def forget_result(self, result_id: str) -> None:
@@ -131,11 +166,12 @@ class LinkResolver:
         """Drop everything remembered about links (invalidations may have been missed, e.g. Redis was away)."""
         self._epoch += 1
         self.cache.clear()
+        self.badges.clear()
         self.lookups.clear()
 
     async def close(self) -> None:
         """Stop lookups still running (a refresh started by the last stale hit) before the database goes away."""
-        tasks = list(self._inflight.values())
+        tasks: list[asyncio.Task[Any]] = [*self._inflight.values(), *self._badge_reads.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)  # each closes its session on the way out

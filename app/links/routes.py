@@ -7,10 +7,20 @@ from collections.abc import Iterable
 from litestar import Router
 
 from app.guards import ANONYMOUS
-from app.links.controller import OWNER_NAME, branch_link, default_branch_badge, default_branch_link, owner_routes
+from app.links.controller import (
+    OWNER_NAME,
+    branch_link,
+    default_branch_badge,
+    default_branch_link,
+    owner_routes,
+    repo_badge,
+)
 
 router = Router(
-    path="/", route_handlers=[default_branch_link, default_branch_badge, branch_link], guards=ANONYMOUS, tags=["links"]
+    path="/",
+    route_handlers=[default_branch_link, default_branch_badge, repo_badge, branch_link],
+    guards=ANONYMOUS,
+    tags=["links"],
 )
 
 

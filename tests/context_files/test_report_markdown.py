@@ -5,6 +5,7 @@ markdown-it-py's "gfm-like" preset parses tables, strikethrough and raw HTML lik
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -110,3 +111,25 @@ def test_error_paths_and_messages_render_as_written(text: str) -> None:
     ]
     _assert_table(root, {"ok": "fine"}, "a|`b`")
     _assert_nothing_injected(root, links=1)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS + ["a) [b](c) `d`", "quote \" and ' <img>"])
+def test_badge_snippets_paste_as_one_linked_badge(text: str) -> None:
+    """Each snippet, pasted into a README, is one link around one badge image whose alt text is the summary."""
+    _, output = render_check(_ok({"explain": text}), public_base=BASE, owner="octo", repo="app", branch="a|`b`")
+    blocks = [t for t in MarkdownIt("gfm-like").parse(output.summary) if t.type == "fence"]
+    link = visitor_link(BASE, "octo", "app", "a|`b`", "explain")
+    expected = {"href": link, "src": f"{link}/badge.svg", "alt": " ".join(text.split())}
+    for block in blocks[:2]:
+        assert block.info in ("markdown", "html")
+        html = MarkdownIt("gfm-like").render(block.content) if block.info == "markdown" else block.content
+        root = ET.fromstring(f"<root>{_closed(html)}</root>")
+        [anchor] = root.iter("a")
+        [image] = anchor.iter("img")
+        assert {"href": anchor.get("href"), "src": image.get("src"), "alt": image.get("alt")} == expected
+        assert len(list(root.iter("img"))) == 1
+
+
+def _closed(html: str) -> str:
+    """HTML's void <img ...> as XML."""
+    return re.sub(r"<img([^>]*?)\s*/?>", r"<img\1/>", html)

@@ -410,14 +410,31 @@ def _apply_check_run_update(run: dict[str, Any], body: dict[str, Any]) -> None:
     if output is not None:
         if not output.get("title") or not output.get("summary"):
             raise ApiError(422, "Invalid request.", errors=["output requires title and summary"])
+        annotations = output.get("annotations") or []
+        _check_annotations(annotations)
         run["output"] = {"title": output["title"], "summary": output["summary"], "text": output.get("text")}
-        run["annotations"].extend(output.get("annotations") or [])
+        run["annotations"].extend(annotations)
     for key in ("name", "details_url", "external_id", "started_at"):
         if key in body:
             run[key] = body[key]
     run["status"], run["conclusion"] = status, conclusion
     if status == "completed":
         run["completed_at"] = body.get("completed_at") or run["completed_at"] or J.ts(now())
+
+
+_ANNOTATION_LEVELS = ("notice", "warning", "failure")
+
+
+def _check_annotations(annotations: list[dict[str, Any]]) -> None:
+    """GitHub's rules: at most 50 per request, the required fields, columns only on a single line."""
+    if len(annotations) > 50:
+        raise ApiError(422, "Invalid request.", errors=["Only 50 annotations may be sent per request"])
+    for item in annotations:
+        missing = [key for key in ("path", "start_line", "end_line", "annotation_level", "message") if key not in item]
+        if missing or item["annotation_level"] not in _ANNOTATION_LEVELS or item["end_line"] < item["start_line"]:
+            raise ApiError(422, "Invalid request.", errors=[f"invalid annotation {item!r}"])
+        if ("start_column" in item or "end_column" in item) and item["start_line"] != item["end_line"]:
+            raise ApiError(422, "Invalid request.", errors=["columns are only allowed on a single line"])
 
 
 @router.route("POST", REPO + r"/statuses/(.+)")

@@ -6,9 +6,10 @@ import io
 import tarfile
 from typing import Any
 
+import httpx
 import pytest
 
-from github_app import CheckOutput, FileTooLarge, GitHubApp, GitHubAppConfig, sign, verify_signature
+from github_app import CheckAnnotation, CheckOutput, FileTooLarge, GitHubApp, GitHubAppConfig, sign, verify_signature
 
 INSTALLATION_ID = 55
 
@@ -115,6 +116,56 @@ async def test_check_runs_are_created_then_updated(gh_app: GitHubApp, fake_githu
         "contextjson/deploy",
         "https://example.test/worker",
     )
+
+
+def _annotations(count: int) -> tuple[CheckAnnotation, ...]:
+    return tuple(CheckAnnotation("context.json", n + 1, n + 1, f"problem {n}", title=f"x{n}") for n in range(count))
+
+
+async def test_annotations_go_fifty_a_request_and_are_never_sent_twice(
+    gh_app: GitHubApp, fake_github: Any, repo: Any
+) -> None:
+    sha = repo.branches["trunk"]
+    output = CheckOutput("120 errors", "see the annotations", annotations=_annotations(120))
+    report = dict(name="contextjson", head_sha=sha, conclusion="failure", output=output)
+    async with gh_app.installation(INSTALLATION_ID) as api:
+        run = await api.complete_check_run("octo", "lib", **report)  # type: ignore[arg-type]
+        sent = [
+            len(r.json_body["output"].get("annotations", [])) for r in fake_github.find_requests(None, "/check-runs")
+        ]
+        assert sent == [50, 50, 20]
+        [stored] = fake_github.check_runs
+        assert [a["message"] for a in stored["annotations"]] == [f"problem {n}" for n in range(120)]
+        assert stored["annotations"][0] == {
+            "path": "context.json",
+            "start_line": 1,
+            "end_line": 1,
+            "annotation_level": "failure",
+            "message": "problem 0",
+            "title": "x0",
+        }
+
+        # Reported again on the same run (a re-check, or a retry after a partial report): only what is missing.
+        stored["annotations"] = stored["annotations"][:70]
+        await api.complete_check_run("octo", "lib", **report, check_run_id=run.id)  # type: ignore[arg-type]
+    assert [a["message"] for a in stored["annotations"]] == [f"problem {n}" for n in range(120)]
+    sent = [len(r.json_body["output"].get("annotations", [])) for r in fake_github.find_requests(None, "/check-runs")]
+    assert sent == [50, 50, 20, 0, 50]
+
+
+async def test_the_fake_refuses_more_than_fifty_annotations_in_one_request(
+    gh_app: GitHubApp, fake_github: Any, repo: Any
+) -> None:
+    """As GitHub does: the batching above is needed, not a nicety."""
+    async with gh_app.installation(INSTALLATION_ID) as api:
+        await api.get_repository("octo", "lib")  # an installation token to call with
+    [token] = fake_github.tokens
+    body = {"name": "x", "head_sha": repo.branches["trunk"], "output": {"title": "t", "summary": "s"}}
+    body["output"]["annotations"] = [a.as_dict() for a in _annotations(51)]  # type: ignore[index]
+    headers = {"Authorization": f"token {token}"}
+    async with httpx.AsyncClient() as client:
+        resp = await client.post(f"{fake_github.url}/repos/octo/lib/check-runs", json=body, headers=headers)
+    assert resp.status_code == 422 and fake_github.check_runs == []
 
 
 async def test_list_repositories_follows_pages(gh_app: GitHubApp, fake_github: Any, repo: Any) -> None:
