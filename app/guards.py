@@ -31,7 +31,7 @@ def operator(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRoute
     Without a token only a loopback client address with no proxy header counts: a reverse proxy on the
     same host forwards public requests from a loopback address, but adds one.
     """
-    token = connection.app.state.runtime.settings.metrics_token
+    token = connection.app.state.clients.settings.metrics_token
     if token:
         if not _bearer_matches(connection, token):
             raise Unauthorized(

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     github_webhook_secret: str | None = None
     github_client_id: str | None = None
     github_client_secret: str | None = None
+    # Optional: the App's URL name (github.com/apps/<slug>), for "Install the GitHub App" links.
+    github_app_slug: str | None = None
 
     llm_base_url: str = "https://api.openai.com/v1"
     llm_api_key: str | None = None

@@ -9,13 +9,15 @@ from litestar.response import Response
 from app.guards import ANONYMOUS
 from app.pages import html_response
 from app.settings import Settings
-from dashboard.pages import render
+from dashboard.pages import app_install_url, render
 
 
 @get("/", include_in_schema=False, media_type="text/html")
 async def landing(settings: NamedDependency[Settings]) -> Response[str]:
     """What this service is and how to use it (never a blank page)."""
-    return html_response(render("landing.html", title="contextjson", base=settings.public_base))
+    install = app_install_url(settings)
+    page = render("landing.html", title="contextjson", base=settings.public_base, app_install_url=install)
+    return html_response(page)
 
 
 # Owner pages (login, usage, budget) come with their own guard on routes of this router.
