@@ -24,6 +24,7 @@ from app.providers import DEPENDENCIES
 from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
 from app.requeue import requeue_periodically, requeue_unfinished
 from app.routes import service_routers
+from app.security_headers import add_missing as add_missing_security_headers
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
 
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         ],
         # One handler for everything: HTML for browsers, problem+json for the rest (see app.problems).
         exception_handlers=EXCEPTION_HANDLERS,
+        # nosniff on every response; an HTML page built without app.pages.html_response still gets its CSP.
+        before_send=[add_missing_security_headers],
         openapi_config=OpenAPIConfig(
             title="contextjson", version="0.1.0", path="/schema", render_plugins=[JsonRenderPlugin(path="/")]
         ),

@@ -1,7 +1,9 @@
 """The service's own HTML pages (errors, results), rendered from Jinja templates in app/templates.
 
-Pages carry no inline script or style: styles and scripts are files under /_static (app/static), so every
-page can be served with a strict Content-Security-Policy (PAGE_SECURITY_HEADERS).
+Pages carry no inline style, and scripts are files under /_static (app/static), so every page is served
+with a strict Content-Security-Policy (app.security_headers). Each response has its own script nonce: a
+template that needs a small inline script renders it with `nonce="{{ csp_nonce }}"` and passes the same
+nonce to `html_response`.
 """
 
 from __future__ import annotations
@@ -16,22 +18,12 @@ from litestar.response import Response
 from litestar.static_files import create_static_files_router
 from markupsafe import Markup
 
+from app.security_headers import new_nonce, page_headers
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 # Not a possible GitHub login (those are letters, digits and hyphens), so it can never shadow a visitor link.
 STATIC_PATH = "/_static"
-
-# Answers are sanitised HTML (app.results.render) and may show images from anywhere over https; nothing
-# else is loaded from elsewhere, and nothing inline runs.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; "
-    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-PAGE_SECURITY_HEADERS = {
-    "content-security-policy": CONTENT_SECURITY_POLICY,
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "strict-origin-when-cross-origin",
-}
 
 
 def static_url(name: str) -> str:
@@ -64,11 +56,12 @@ def message_page(title: str, message: str, *, links: list[tuple[str, str]] = ())
     return render("message.html", title=title, message=message, links=links)
 
 
-def html_response(page: str, *, status_code: int = 200, headers: dict[str, str] | None = None) -> Response[str]:
-    """An HTML page with the security headers every page carries."""
-    return Response(
-        page, status_code=status_code, media_type="text/html", headers={**PAGE_SECURITY_HEADERS, **(headers or {})}
-    )
+def html_response(
+    page: str, *, status_code: int = 200, headers: dict[str, str] | None = None, nonce: str | None = None
+) -> Response[str]:
+    """An HTML page with the security headers every page carries; `nonce`: the one its inline scripts carry."""
+    security = page_headers(nonce or new_nonce())
+    return Response(page, status_code=status_code, media_type="text/html", headers={**security, **(headers or {})})
 
 
 def static_files_router() -> Router:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from github_app.web import web_url
 
 DEFAULT_MODELS_FILE = Path(__file__).resolve().parent.parent / "deploy" / "models.toml"
 # Fine on a developer's machine only: `contextjson serve`/`worker` refuse it unless PUBLIC_URL is loopback.
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     github_webhook_secret: str | None = None
     github_client_id: str | None = None
     github_client_secret: str | None = None
+    # Optional: the App's URL name (github.com/apps/<slug>), for "Install the GitHub App" links.
+    github_app_slug: str | None = None
 
     llm_base_url: str = "https://api.openai.com/v1"
     llm_api_key: str | None = None
@@ -74,11 +77,7 @@ class Settings(BaseSettings):
     @property
     def github_web_base(self) -> str:
         """GitHub's web host for GITHUB_API_URL: github.com, a GitHub Enterprise host, or the same local fake."""
-        url = urlsplit(self.github_api_url.rstrip("/"))
-        if url.hostname == "api.github.com":
-            return "https://github.com"
-        path = url.path[: -len("/api/v3")] if url.path.endswith("/api/v3") else url.path
-        return f"{url.scheme}://{url.netloc}{path}"
+        return web_url(self.github_api_url)
 
     def github_private_key_pem(self) -> str | None:
         """GITHUB_APP_PRIVATE_KEY may hold the PEM text itself or a path to a PEM file."""

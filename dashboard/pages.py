@@ -8,9 +8,18 @@ from typing import Any
 from jinja2 import FileSystemLoader
 
 from app.pages import make_environment
+from app.settings import Settings
+from github_app.web import app_install_url as install_page
+from github_app.web import web_url
 
 _ENV = make_environment(FileSystemLoader(Path(__file__).parent / "templates"))
 
 
 def render(template: str, **context: Any) -> str:
     return _ENV.get_template(template).render(**context)
+
+
+def app_install_url(settings: Settings, registered_slug: str | None = None) -> str | None:
+    """The GitHub App's install page, when the App's name is known (GITHUB_APP_SLUG, or a registration)."""
+    slug = (settings.github_app_slug or registered_slug or "").strip()
+    return install_page(web_url(settings.github_api_url), slug) if slug else None

@@ -26,7 +26,7 @@ from app.db.engine import Sessions
 from app.errors import BadRequest
 from app.github_source import AppGitHub
 from app.guards import ANONYMOUS
-from app.pages import CONTENT_SECURITY_POLICY, html_response, render
+from app.pages import html_response, render
 from app.settings import Settings
 
 STATE_COOKIE = "contextjson_app_setup"
@@ -101,9 +101,8 @@ class RegistrationOffer:
     def attach(self, response: Response[str]) -> Response[str]:
         """The page's state cookie, and a CSP that lets its form post to GitHub (and nowhere else)."""
         web = self.settings.github_web_base
-        response.headers["content-security-policy"] = CONTENT_SECURITY_POLICY.replace(
-            "form-action 'self'", f"form-action 'self' {web}"
-        )
+        policy = response.headers["content-security-policy"]  # html_response's, with this page's nonce
+        response.headers["content-security-policy"] = policy.replace("form-action 'self'", f"form-action 'self' {web}")
         response.set_cookie(
             Cookie(
                 key=STATE_COOKIE,

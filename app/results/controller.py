@@ -21,8 +21,11 @@ from app.results import repository as results_sql
 from app.results.broker import EventKind, StreamEvent, TokenBroker, TooManyWatchers
 from app.results.failures import public_error
 from app.results.ids import is_result_id
+from app.results.page import Site, result_page
 from app.results.render import render_answer
-from app.results.views import ResultJSON, meta_html, result_json, result_page
+from app.results.views import ResultJSON, meta_html, result_json
+from app.security_headers import new_nonce
+from app.settings import Settings
 
 _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset=utf-8"}
 # What /r/… answers instead of a result (documented on the routes; raised by _load and the brokers).
@@ -107,6 +110,7 @@ async def result_view(
     name: FromPath[str],
     sessions: NamedDependency[Sessions],
     broker: NamedDependency[TokenBroker],
+    settings: NamedDependency[Settings],
     older: FromQuery[str | None] = None,
 ) -> Response:
     """One result as HTML, Markdown, JSON, plain text or an event stream."""
@@ -122,8 +126,11 @@ async def result_view(
     if suffix:
         raise NotFound(f"unknown format .{suffix[:10]} (use .md, .json or .txt)", code="results.format")
     answer_html = await _answer_html(sessions, result) if result.status == ResultStatus.DONE else None
-    page = result_page(result, repo, older=older, fallback_id=fallback, answer_html=answer_html)
-    return html_response(page, headers=headers)
+    nonce = new_nonce()
+    page = result_page(
+        result, repo, site=Site.of(settings), nonce=nonce, older=older, fallback_id=fallback, answer_html=answer_html
+    )
+    return html_response(page, headers=headers, nonce=nonce)
 
 
 @get(

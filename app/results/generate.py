@@ -32,6 +32,7 @@ from app.results import repository as results_sql
 from app.results.broker import EventKind, TokenBroker
 from app.results.failures import GenerationFailed
 from app.results.prompting import Plan, plan_generation
+from app.results.question import record_files
 from app.results.render import render_answer
 from app.results.snapshots import ensure_snapshot
 from app.settings import Settings
@@ -149,6 +150,7 @@ async def _reuse_or_reserve(clients: GenerationClients, result: Result, plan: Pl
         if same is not None:
             await budget.release(session, locked.result)  # a re-run may hold a reservation from before a crash
             _copy_answer(locked.result, same)
+            record_files(locked.result, plan)
             return _Reused(same.text, same.html, same.id)
         refused = await budget.reserve(session, locked, worst)
         if refused is not None:
@@ -156,6 +158,7 @@ async def _reuse_or_reserve(clients: GenerationClients, result: Result, plan: Pl
         mine = locked.result
         mine.cache_key, mine.status, mine.started_at = plan.cache_key, ResultStatus.STREAMING, utcnow()
         mine.prompt_tokens = plan.prompt_tokens
+        record_files(mine, plan)
         return False
 
     outcome = await in_transaction(clients.sessions, work, name="generate.reserve")

@@ -36,6 +36,7 @@ class Plan:
     prompt_tokens: int  # estimate, used for the reservation
     cache_key: str
     truncated: bool
+    files: list[str]  # paths whose content is in the context (the last one partly when truncated)
 
 
 def cache_key(model: str, messages: list[dict[str, str]], max_tokens: int, temperature: float | None) -> str:
@@ -96,6 +97,7 @@ async def plan_generation(
         prompt_tokens=estimate_text_tokens(system) + estimate_text_tokens(user) + MESSAGE_OVERHEAD_TOKENS,
         cache_key=cache_key(price.name, messages, max_tokens, None),
         truncated=built.truncated,
+        files=built.files,
     )
 
 

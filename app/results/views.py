@@ -1,4 +1,4 @@
-"""What a result looks like to people and programs: its JSON shape and its HTML page."""
+"""What a result looks like to programs (its JSON shape) and the line under its page's title."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Annotated, Any
 from msgspec import Meta, Struct
 
 from app.db.models import MICROS_PER_USD, Repository, Result, ResultStatus
-from app.pages import render, safe
+from app.pages import render
 from app.results.failures import public_error
-from app.results.older import OlderReason, older_answer_url, older_reason_for_failure
-from app.results.render import render_plain
 
 
 class TokenUsage(Struct):
@@ -68,9 +66,8 @@ def result_json(result: Result, repo: Repository | None) -> ResultJSON:
 
 
 def meta_html(result: Result, repo: Repository | None) -> str:
-    """The line under the title: where the answer comes from, what it cost and who paid."""
+    """The line under the title: the context and model, what it cost and who paid (sent again when done)."""
     meta: dict[str, Any] = {
-        "where": f"{repo.full_name if repo else '—'} · {result.branch or ''}@{(result.commit_sha or '')[:7]}",
         "context_id": result.context_id or "",
         "model": result.model,
         "paid": result.status == ResultStatus.DONE,
@@ -84,26 +81,3 @@ def meta_html(result: Result, repo: Repository | None) -> str:
             finished=result.finished_at.strftime("%Y-%m-%d %H:%M UTC") if result.finished_at else None,
         )
     return render("result_meta.html", meta=meta)
-
-
-def result_page(
-    result: Result, repo: Repository | None, *, older: str | None, fallback_id: str | None, answer_html: str | None
-) -> str:
-    """The HTML result page; streams with app/static/result.js, and shows the text so far without it."""
-    # Stored when the answer finished (app.results.render); never rendered here, on the event loop.
-    answer = answer_html if answer_html is not None else result.html or render_plain(result.text)
-    older_reason = OlderReason.parse(older)
-    # A failed answer links the last good one, whose notice says why the newer one is missing.
-    reason = older_reason_for_failure(result.error_code)
-    fallback_url = older_answer_url(fallback_id, reason) if fallback_id else None
-    return render(
-        "result.html",
-        title=f"{repo.full_name if repo else 'contextjson'} · {result.context_id or 'answer'}",
-        result=result,
-        meta_html=safe(meta_html(result, repo)),
-        older_reason=older_reason.notice if older_reason else None,
-        failure=public_error(result.error_code, result.error) if result.status == ResultStatus.FAILED else None,
-        fallback_url=fallback_url,
-        answer_html=safe(answer) if result.status == ResultStatus.DONE else None,
-        waiting=not result.status.finished,
-    )

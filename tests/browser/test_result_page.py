@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import time
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
-from tests.support.payloads import installation_payload
-from tests.support.process import serve_process
-from tests.support.webhook_examples import sign_payload
+from tests.browser.server import serve_installed
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SECRET = "browser-secret"
 ANSWER = (
     "# Widgets explained\n\nThis library makes **widgets**. "
     "It never runs <script>window.pwned = 1</script> code from answers.\n\n- one\n- two\n"
@@ -29,50 +23,12 @@ ANSWER = (
 
 @pytest.fixture
 def server(fake_github: Any, fake_llm: Any, tmp_path: Path) -> Iterator[str]:
-    repo = fake_github.add_repo(
-        "acme",
-        "widgets",
-        files={
-            "README.md": "# Widgets\n",
-            "context.json": json.dumps({"context": {"explain": {"summary": "Explain", "pathPatterns": ["README.md"]}}}),
-        },
-    )
-    fake_github.add_installation(77, "acme", [repo.id])
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "REDIS_URL": "",
-        "GITHUB_API_URL": fake_github.url,
-        "GITHUB_APP_ID": str(fake_github.app_id),
-        "GITHUB_APP_PRIVATE_KEY": fake_github.private_key_pem,
-        "GITHUB_WEBHOOK_SECRET": SECRET,
-        "LLM_BASE_URL": fake_llm.url,
-        "LLM_API_KEY": fake_llm.api_key,
-        "SNAPSHOT_CACHE_DIR": str(tmp_path / "snapshots"),
+    files = {
+        "README.md": "# Widgets\n",
+        "context.json": json.dumps({"context": {"explain": {"summary": "Explain", "pathPatterns": ["README.md"]}}}),
     }
-    with serve_process(env, log_path=tmp_path / "serve.log") as base:
-        body = json.dumps(installation_payload("created", 77, fake_github.account("acme"), [repo])).encode()
-        headers = {
-            "X-GitHub-Event": "installation",
-            "X-GitHub-Delivery": str(uuid.uuid4()),
-            "X-Hub-Signature-256": sign_payload(SECRET, body),
-        }
-        assert httpx.post(f"{base}/webhooks/github", content=body, headers=headers).status_code == 202
-        deadline = time.monotonic() + 15
-        while not fake_github.check_runs:
-            assert time.monotonic() < deadline, "installation was not processed"
-            time.sleep(0.05)
+    with serve_installed(fake_github, fake_llm, tmp_path, files) as base:
         yield base
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        await browser.close()
 
 
 async def test_answer_streams_in_and_renders_safely(

@@ -93,7 +93,7 @@ async def test_streaming_page_works_without_javascript(service: Service, fake_gi
     page = await _get(service, location)
     assert page.status_code == 200 and page.headers["x-result-status"] in ("pending", "streaming")
     assert '<meta http-equiv="refresh"' in page.text and "Refresh the page" in page.text
-    assert '<pre id="live">' in page.text and '<script src="/_static/result.js" defer>' in page.text
+    assert '<pre id="live">' in page.text and '<script src="/_static/result.js" nonce="' in page.text
     script = await service.client.get("/_static/result.js")
     assert script.status_code == 200 and "EventSource" in script.text
     assert "javascript" in script.headers["content-type"]

@@ -78,7 +78,9 @@ async def test_an_unreachable_upstream(unreachable_llm: Settings, fake_github: A
         async with httpx.AsyncClient(transport=transport, base_url="http://contextjson.test") as client:
             installed = await install_repo(Service(app=app, client=client), fake_github)
             views = await _failed_views(installed)
-    _assert_clean(views, "upstream_unreachable", "The model provider could not be reached.", "127.0.0.1", "sk-in-url")
+    _assert_clean(
+        views, "upstream_unreachable", "The model provider could not be reached.", "127.0.0.1:9/", "sk-in-url"
+    )
 
 
 async def test_github_failing_to_send_the_archive(installed: Installed, fake_github: Any) -> None:
