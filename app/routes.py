@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from litestar import Router
 
 import dashboard
+from app.api.routes import router as api_router
+from app.auth.routes import router as login_router
 from app.context_files.routes import router as contexts_router
 from app.links.routes import owner_alias_router
 from app.links.routes import router as links_router
@@ -26,6 +28,8 @@ def service_routers() -> list[Router]:
         results_router,
         contexts_router,
         operations_router,
+        login_router,
+        api_router,
         dashboard.router,
         static_files_router(),
         links_router,

@@ -28,6 +28,14 @@ class GitHubAppNotConfigured(AppError):
     title = "The GitHub App is not configured"
 
 
+def github_app_config(settings: Settings) -> GitHubAppConfig | None:
+    """The App's credentials from the settings, or None when they are not set."""
+    pem = settings.github_private_key_pem()
+    if not settings.github_app_id or not pem:
+        return None
+    return GitHubAppConfig(app_id=settings.github_app_id, private_key_pem=pem, api_url=settings.github_api_url)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -46,14 +54,10 @@ class Runtime:
     def github(self) -> GitHubApp:
         """The GitHub App client factory; a clear error when the App credentials are missing."""
         if self._github is None:
-            pem = self.settings.github_private_key_pem()
-            if not self.settings.github_app_id or not pem:
+            config = github_app_config(self.settings)
+            if config is None:
                 raise GitHubAppNotConfigured("GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set")
-            self._github = GitHubApp(
-                GitHubAppConfig(
-                    app_id=self.settings.github_app_id, private_key_pem=pem, api_url=self.settings.github_api_url
-                )
-            )
+            self._github = GitHubApp(config)
         return self._github
 
     def require_queue(self) -> JobQueue:

@@ -31,6 +31,7 @@ def _admin_url() -> str:
 ADMIN_URL = _admin_url()
 
 TABLES = [
+    "web_sessions",
     "job_outbox",
     "check_claims",
     "repository_names",

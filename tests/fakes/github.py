@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.fakes import github_json as J
 from tests.fakes.github_http import Response, asgi_app, json_response
+from tests.fakes.github_oauth import FakeOAuth
 from tests.fakes.github_routes import dispatch
 from tests.fakes.github_state import (
     DEFAULT_PERMISSIONS,
@@ -67,6 +68,8 @@ class FakeGitHub:
         self.statuses: list[dict[str, Any]] = []
         self._archive_tokens: dict[str, tuple[int, datetime]] = {}
         self._failures: list[dict[str, Any]] = []
+        # Login with GitHub: the App's OAuth client credentials, who signs in, user tokens and org roles.
+        self.oauth = FakeOAuth(self.lock)
         self._ids = itertools.count(1000)
         self.app_owner = self.account("contextjson-dev", "Organization")
         self.bot_account = Account(f"{app_slug}[bot]", 900_000 + self.app_id, "Bot")
