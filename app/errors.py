@@ -57,6 +57,14 @@ class AppError(Exception):
         return {"retry_after": self.retry_after} if self.retry_after else {}
 
 
+class RedirectInstead(Exception):
+    """Not an error: where no response can be returned (a guard), send the client to `location` (303)."""
+
+    def __init__(self, location: str):
+        super().__init__(location)
+        self.location = location
+
+
 class Unauthorized(AppError):
     status_code = 401
     code = "http.unauthorized"

@@ -5,6 +5,9 @@ ask for exactly what they use:
 
     async def handler(session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]) -> ...
 
+`viewer` is who signed in (app.auth.viewer.Viewer); asking for it refuses anonymous requests (pages go
+to /login, /api answers 401), so routes that take it are for signed-in viewers only.
+
 Jobs get the same clients through the arq context. Web-only state (the link cache, client limits, the
 in-process single flight) lives in app.links.resolver.LinkResolver and is not a dependency.
 """
@@ -13,10 +16,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.auth.identify import require_viewer
+from app.auth.viewer import Viewer
 from app.clients import Clients
 from app.github_source import AppGitHub
 from app.llm import LLMClient
@@ -70,6 +76,11 @@ def provide_catalog(state: State) -> ModelCatalog:
     return _clients(state).catalog
 
 
+async def provide_viewer(request: Request) -> Viewer:  # type: ignore[type-arg]
+    """The signed-in viewer (found once per request, shared with the `logged_in` guard)."""
+    return await require_viewer(request)
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "engine": Provide(provide_engine, sync_to_thread=False),
@@ -80,4 +91,5 @@ DEPENDENCIES = {
     "broker": Provide(provide_broker, sync_to_thread=False),
     "queue": Provide(provide_queue, sync_to_thread=False),
     "catalog": Provide(provide_catalog, sync_to_thread=False),
+    "viewer": Provide(provide_viewer),
 }

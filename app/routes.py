@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from litestar import Router
 
 import dashboard
+from app.api.routes import router as api_router
 from app.app_registration.routes import router as app_registration_router
+from app.auth.routes import router as login_router
 from app.context_files.routes import router as contexts_router
 from app.links.routes import owner_alias_router
 from app.links.routes import router as links_router
@@ -27,6 +29,8 @@ def service_routers() -> list[Router]:
         results_router,
         contexts_router,
         operations_router,
+        login_router,
+        api_router,
         dashboard.router,
         app_registration_router,
         static_files_router(),

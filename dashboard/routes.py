@@ -1,4 +1,4 @@
-"""Dashboard routes. For now the landing page; owner pages arrive with login and billing."""
+"""Dashboard routes: the landing page for everyone, and the owner pages under /dashboard (signed in)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ from litestar.di import NamedDependency
 from litestar.response import Response
 
 from app.app_registration.routes import RegistrationOffer
+from app.auth.middleware import RESPONSE_COOKIES
+from app.auth.viewer import Viewer
+from app.db.engine import Sessions
 from app.github_source import AppGitHub
-from app.guards import ANONYMOUS
+from app.guards import ANONYMOUS, logged_in
 from app.pages import html_response
 from app.settings import Settings
+from dashboard.overview import overview
 from dashboard.pages import app_install_url, render
+
+# Owner pages show one person's figures: never kept by a shared cache, nor by the browser's back button cache.
+PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 @get("/", include_in_schema=False, media_type="text/html")
@@ -26,5 +33,23 @@ async def landing(settings: NamedDependency[Settings], github: NamedDependency[A
     return offer.attach(html_response(page))
 
 
-# Owner pages (login, usage, budget) come with their own guard on routes of this router.
-router = Router(path="/", route_handlers=[landing], guards=ANONYMOUS, tags=["dashboard"])
+@get("/", include_in_schema=False, media_type="text/html")
+async def dashboard_page(
+    viewer: NamedDependency[Viewer],
+    sessions: NamedDependency[Sessions],
+    settings: NamedDependency[Settings],
+    github: NamedDependency[AppGitHub],
+) -> Response[str]:
+    """The accounts the viewer may reach, with their balance (or how to install the App)."""
+    page = await overview(viewer, sessions, settings, github)
+    return html_response(render("dashboard.html", title="Dashboard", page=page), headers=PRIVATE)
+
+
+owner_router = Router(
+    path="/dashboard",
+    route_handlers=[dashboard_page],
+    guards=[logged_in],
+    middleware=[RESPONSE_COOKIES],  # a renewed session's cookie, or a dead one's removal
+    tags=["dashboard"],
+)
+router = Router(path="/", route_handlers=[landing, owner_router], guards=ANONYMOUS, tags=["dashboard"])

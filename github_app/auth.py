@@ -77,3 +77,9 @@ class GitHubApp:
         app = self.app_client()
         strategy = _InstallationStrategy(self.config.app_id, self.config.private_key_pem, installation_id)
         return InstallationAPI(app.with_auth(strategy))
+
+    async def app_page_url(self) -> str:
+        """The App's public page on GitHub (`…/apps/<slug>`), from which owners install it."""
+        async with self.app_client() as github:
+            resp = await github.rest.apps.async_get_authenticated()
+        return str(resp.raw_response.json()["html_url"])

@@ -59,6 +59,8 @@ def settings(database_url: str, fake_github: Any, fake_llm: Any, tmp_path: Path)
         github_app_id=str(fake_github.app_id),
         github_app_private_key=fake_github.private_key_pem,
         github_webhook_secret=WEBHOOK_SECRET,
+        github_client_id=fake_github.oauth.client_id,
+        github_client_secret=fake_github.oauth.client_secret,
         free_credit_usd=5,
         llm_base_url=fake_llm.url,
         llm_api_key=fake_llm.api_key,

@@ -33,6 +33,7 @@ ADMIN_URL = _admin_url()
 TABLES = [
     "context_settings",
     "github_app_registration",
+    "web_sessions",
     "job_outbox",
     "check_claims",
     "repository_names",

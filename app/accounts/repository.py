@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -222,4 +222,22 @@ async def live_installation_of_account(session: AsyncSession, account_id: int) -
         col(Installation.deleted_at).is_(None),
         col(Installation.suspended_at).is_(None),
     )
+    return (await session.execute(stmt)).scalars().first()
+
+
+async def accounts_among(session: AsyncSession, account_ids: Iterable[int]) -> list[Account]:
+    """These accounts, by login."""
+    ids = list(account_ids)
+    if not ids:
+        return []
+    stmt = select(Account).where(col(Account.id).in_(ids)).order_by(func.lower(col(Account.login)))
+    return list((await session.execute(stmt)).scalars())
+
+
+async def account_among_by_login(session: AsyncSession, account_ids: Iterable[int], login: str) -> Account | None:
+    """The account with this login (case-insensitive, as GitHub's are), if it is one of `account_ids`."""
+    ids = list(account_ids)
+    if not ids:
+        return None
+    stmt = select(Account).where(col(Account.id).in_(ids), func.lower(col(Account.login)) == login.lower())
     return (await session.execute(stmt)).scalars().first()

@@ -9,7 +9,7 @@ import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
-PERMISSIONS = {"contents": "read", "checks": "write", "metadata": "read"}
+PERMISSIONS = {"contents": "read", "checks": "write", "metadata": "read", "members": "read"}
 # installation, installation_repositories and installation_target are sent to every App without subscribing.
 EVENTS = ["push", "repository"]
 CALLBACK_PATH = "/setup/github-app/callback"
@@ -27,7 +27,7 @@ def build_manifest(public_base: str, name: str) -> dict[str, Any]:
         "callback_urls": [f"{public_base}{LOGIN_CALLBACK_PATH}"],
         "setup_url": f"{public_base}/dashboard",
         "setup_on_update": False,
-        "request_oauth_on_install": False,
+        "request_oauth_on_install": False,  # owners log in through /login, which asks for authorization
         "public": True,
         "default_permissions": dict(PERMISSIONS),
         "default_events": list(EVENTS),

@@ -85,7 +85,8 @@ async def available_micros(session: AsyncSession, account_id: int) -> int:
     return int((await session.execute(stmt)).scalar_one_or_none() or 0)
 
 
-def _month_start() -> datetime:
+def month_start() -> datetime:
+    """The start of this calendar month (UTC), when monthly caps and figures restart."""
     now = utcnow()
     return datetime(now.year, now.month, 1, tzinfo=UTC)
 
@@ -95,7 +96,7 @@ async def repo_month_spend_micros(session: AsyncSession, repository_id: int) -> 
     charged = select(func.coalesce(func.sum(-col(LedgerEntry.amount_micros)), 0)).where(
         col(LedgerEntry.repository_id) == repository_id,
         col(LedgerEntry.kind) == LedgerKind.DEBIT,
-        col(LedgerEntry.created_at) >= _month_start(),
+        col(LedgerEntry.created_at) >= month_start(),
     )
     reserved = select(func.coalesce(func.sum(col(Result.reserved_micros)), 0)).where(
         col(Result.repository_id) == repository_id, col(Result.reserved_micros) > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -47,6 +48,21 @@ async def credit_once(
         .values(balance_micros=Account.balance_micros + amount_micros)
     )
     return True
+
+
+async def debits_since_micros(session: AsyncSession, account_id: int, since: datetime) -> int:
+    """What generations were charged to the account since `since` (a positive number of micro-dollars)."""
+    stmt = select(func.coalesce(func.sum(-col(LedgerEntry.amount_micros)), 0)).where(
+        col(LedgerEntry.account_id) == account_id,
+        col(LedgerEntry.kind) == LedgerKind.DEBIT,
+        col(LedgerEntry.created_at) >= since,
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+def usd_text(micros: int) -> str:
+    """An exact amount in dollars as text with six decimals (`1234567` → `"1.234567"`), for the API."""
+    return str((Decimal(micros) / MICROS_PER_USD).quantize(Decimal("0.000001")))
 
 
 async def ledger_balance(session: AsyncSession, account_id: int) -> int:

@@ -354,3 +354,23 @@ class Result(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class WebSession(SQLModel, table=True):
+    """A Login with GitHub session. The cookie holds a random id; only its SHA-256 is stored here.
+
+    The user's GitHub token (and refresh token) is kept encrypted (app.auth.crypto); `reach` holds the
+    GitHub ids of the accounts the user may act for, as last read from GitHub at `reach_checked_at`.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id_hash: str = Field(primary_key=True, max_length=64)
+    github_user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    login: str
+    token_encrypted: str = Field(sa_column=Column(Text, nullable=False))
+    reach: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reach_checked_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))

@@ -14,10 +14,10 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions import HTTPException
-from litestar.response import Response
+from litestar.response import Redirect, Response
 from litestar.types import ExceptionHandlersMap
 
-from app.errors import AppError
+from app.errors import AppError, RedirectInstead
 from app.problems.accept import prefers_html
 from app.problems.problem import Problem, problem_from
 from app.problems.render import html_response, openai_response, problem_json_response
@@ -59,4 +59,12 @@ def _log(request: Request[Any, Any, Any], exc: Exception, problem: Problem) -> N
         log.error("http.internal_error path=%s", request.url.path, exc_info=exc)
 
 
-EXCEPTION_HANDLERS: ExceptionHandlersMap = {Exception: handle_exception}
+def redirect_instead(_request: Request[Any, Any, Any], exc: RedirectInstead) -> Response[Any]:
+    """A guard sent the client elsewhere (an anonymous visitor of a page, to /login)."""
+    return Redirect(exc.location, status_code=303)
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    Exception: handle_exception,
+    RedirectInstead: redirect_instead,  # type: ignore[dict-item]
+}

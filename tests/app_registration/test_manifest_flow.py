@@ -178,4 +178,5 @@ def test_the_readme_lists_what_the_manifest_asks_for() -> None:
     assert "Contents: read" in readme and PERMISSIONS["contents"] == "read"
     assert "Checks: read and write" in readme and PERMISSIONS["checks"] == "write"
     assert "Metadata: read" in readme and PERMISSIONS["metadata"] == "read"
+    assert "Members: read" in readme and PERMISSIONS["members"] == "read"  # org admins' logins
     assert "Push and Repository" in readme and EVENTS == ["push", "repository"]

@@ -6,13 +6,16 @@ holding a pooled connection (tests/support/held_connections.py), on SQLite and o
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text, update
 
-from app.db.models import Repository
+from app.auth.reach import REACH_TTL
+from app.db.models import Repository, utcnow
+from tests.auth.helpers import change_sessions, install, log_in
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, install_repo
 from tests.support.held_connections import HeldConnectionWatch, watch_held_connections
@@ -65,6 +68,22 @@ async def test_events_syncs_and_lookups_hold_no_connection_while_calling_out(
     await installed.push({"src/y.py": "z = 3\n"})
     await installed.click_and_finish()
     assert watch.outside_calls >= 10 and fake_llm.call_count == 2
+    assert not watch.calls and not watch.nested, watch.report()
+
+
+async def test_logins_and_their_checks_with_github_hold_no_connection_while_calling_out(
+    service: Service, fake_github: Any, watch: HeldConnectionWatch
+) -> None:
+    fake_github.oauth.token_lifetime = timedelta(seconds=30)  # each check also renews the user's token
+    fake_github.oauth.add_member("octo-org", "alice", role="admin")
+    await install(service, fake_github, 101, "alice")
+    await install(service, fake_github, 102, "octo-org", "Organization")
+    await log_in(service, fake_github, "alice")  # code exchange, /user, installations, org membership
+    await change_sessions(service, reach_checked_at=utcnow() - REACH_TTL - timedelta(seconds=1))
+    assert (await service.client.get("/dashboard")).status_code == 200  # the reach checked again, as alice
+    await log_in(service, fake_github, "newcomer")
+    assert "Install the GitHub App" in (await service.client.get("/dashboard")).text  # the App's page, asked
+    assert watch.outside_calls >= 10
     assert not watch.calls and not watch.nested, watch.report()
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from tests.fakes import github_json as J
 from tests.fakes import github_manifest  # noqa: F401  (registers the manifest flow's routes)
 from tests.fakes.github_http import Response, asgi_app, json_response
+from tests.fakes.github_oauth import FakeOAuth
 from tests.fakes.github_routes import dispatch
 from tests.fakes.github_state import (
     DEFAULT_PERMISSIONS,
@@ -71,6 +72,8 @@ class FakeGitHub:
         self.manifests: list[dict[str, Any]] = []  # App Manifest flow: each form received
         self.manifest_codes: dict[str, dict[str, Any]] = {}
         self.registered_webhook_secret: str | None = None
+        # Login with GitHub: the App's OAuth client credentials, who signs in, user tokens and org roles.
+        self.oauth = FakeOAuth(self.lock)
         self._ids = itertools.count(1000)
         self.app_owner = self.account("contextjson-dev", "Organization")
         self.bot_account = Account(f"{app_slug}[bot]", 900_000 + self.app_id, "Bot")

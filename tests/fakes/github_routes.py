@@ -14,6 +14,7 @@ import jwt
 
 from tests.fakes import github_json as J
 from tests.fakes.github_http import ApiError, Request, Response, Router, json_response
+from tests.fakes.github_oauth import oauth_router
 from tests.fakes.github_state import (
     FakeRepo,
     IssuedToken,
@@ -44,7 +45,7 @@ def dispatch(gh: FakeGitHub, req: Request) -> Response:
         response = gh.take_failure(req.method, req.path)
         if response is None:
             try:
-                found = router.match(req.method, req.path)
+                found = router.match(req.method, req.path) or oauth_router.match(req.method, req.path)
                 if found is None:
                     note = f"FakeGitHub has no route {req.method} {req.path}"
                     raise ApiError(404, "Not Found", fake_note=note)

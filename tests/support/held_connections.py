@@ -44,7 +44,7 @@ class HeldConnectionWatch:
     def on_checkin(self, _dbapi: Any, record: Any) -> None:
         self.holders.pop(id(record), None)
 
-    def before_call(self, request: httpx.Request) -> None:
+    def before_call(self, request: Any) -> None:
         if request.url.host == "contextjson.test":  # the test's own client talking to the app over ASGI
             return
         self.outside_calls += 1
@@ -71,15 +71,30 @@ def watch_held_connections(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch)
     watch = HeldConnectionWatch()
     event.listen(engine.sync_engine, "checkout", watch.on_checkout)
     event.listen(engine.sync_engine, "checkin", watch.on_checkin)
-    original_send = httpx.AsyncClient.send
-
-    async def send(self: httpx.AsyncClient, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        watch.before_call(request)
-        return await original_send(self, request, **kwargs)
-
-    monkeypatch.setattr(httpx.AsyncClient, "send", send)
+    for client_class in _http_clients():
+        _watch_sends(client_class, watch, monkeypatch)
     try:
         yield watch
     finally:
         event.remove(engine.sync_engine, "checkout", watch.on_checkout)
         event.remove(engine.sync_engine, "checkin", watch.on_checkin)
+
+
+def _http_clients() -> list[type[Any]]:
+    """httpx's client, and httpx2's (authlib's OAuth client, used to log in with GitHub, is built on it)."""
+    clients: list[type[Any]] = [httpx.AsyncClient]
+    try:
+        import httpx2
+    except ImportError:
+        return clients
+    return [*clients, httpx2.AsyncClient]
+
+
+def _watch_sends(client_class: type[Any], watch: HeldConnectionWatch, monkeypatch: pytest.MonkeyPatch) -> None:
+    original_send = client_class.send
+
+    async def send(self: Any, request: Any, **kwargs: Any) -> Any:
+        watch.before_call(request)
+        return await original_send(self, request, **kwargs)
+
+    monkeypatch.setattr(client_class, "send", send)

@@ -1,0 +1,1 @@
+"""The owners' JSON API under /api: what the dashboard shows, for scripts (session or, later, API key)."""

@@ -1,0 +1,11 @@
+"""The problems every /api route may answer for who is asking, for their OpenAPI `responses=`."""
+
+from __future__ import annotations
+
+from app.auth.errors import CsrfFailed, LoginRequired
+from app.openapi import codes_by_status
+
+# Not signed in (no session cookie, no API key).
+READ_PROBLEMS = codes_by_status(LoginRequired)
+# Also: a change sent with the session cookie but without its CSRF token.
+WRITE_PROBLEMS = codes_by_status(LoginRequired, CsrfFailed)

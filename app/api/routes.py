@@ -1,0 +1,13 @@
+"""The /api router: signed-in viewers only (`logged_in`); each route reaches only the viewer's accounts."""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from app.api.account import get_account
+from app.auth.middleware import RESPONSE_COOKIES
+from app.guards import logged_in
+
+router = Router(
+    path="/api", route_handlers=[get_account], guards=[logged_in], middleware=[RESPONSE_COOKIES], tags=["api"]
+)
