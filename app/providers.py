@@ -23,6 +23,7 @@ from app.queue import JobQueue
 from app.results.broker import TokenBroker
 from app.runtime import Runtime
 from app.settings import Settings
+from app.topups.stripe_api import StripeGateway
 from github_app import GitHubApp
 
 
@@ -70,6 +71,11 @@ def provide_catalog(state: State) -> ModelCatalog:
     return _runtime(state).catalog
 
 
+def provide_stripe(state: State) -> StripeGateway:
+    """The Stripe API client; its calls answer a clear 503 when STRIPE_SECRET_KEY is not set."""
+    return _runtime(state).stripe
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "engine": Provide(provide_engine, sync_to_thread=False),
@@ -80,4 +86,5 @@ DEPENDENCIES = {
     "broker": Provide(provide_broker, sync_to_thread=False),
     "queue": Provide(provide_queue, sync_to_thread=False),
     "catalog": Provide(provide_catalog, sync_to_thread=False),
+    "stripe": Provide(provide_stripe, sync_to_thread=False),
 }

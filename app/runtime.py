@@ -19,6 +19,7 @@ from app.models_catalog import ModelCatalog, load_catalog
 from app.queue import JobQueue
 from app.results.broker import TokenBroker, make_broker
 from app.settings import Settings
+from app.topups.stripe_api import StripeGateway
 from github_app import GitHubApp, GitHubAppConfig
 
 
@@ -36,6 +37,7 @@ class Runtime:
     catalog: ModelCatalog
     broker: TokenBroker
     llm: LLMClient
+    stripe: StripeGateway
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
     # Tells every web process to drop cached links (push, privatized, uninstalled, failed result).
     invalidation: InvalidationBus = field(default_factory=InvalidationBus)
@@ -66,6 +68,7 @@ class Runtime:
         await self.invalidation.close()
         await self.broker.close()
         await self.llm.aclose()
+        await self.stripe.aclose()
         await self.engine.dispose()
 
 
@@ -87,4 +90,5 @@ def build_runtime(settings: Settings) -> Runtime:
             first_token_timeout=settings.llm_first_token_timeout,
             idle_timeout=settings.llm_idle_timeout,
         ),
+        stripe=StripeGateway(settings),
     )
