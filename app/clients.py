@@ -24,6 +24,7 @@ from app.models_catalog import ModelCatalog, load_catalog
 from app.queue import JobQueue
 from app.results.broker import TokenBroker, make_broker
 from app.settings import Settings
+from app.topups.stripe_api import StripeGateway
 
 T = TypeVar("T")
 
@@ -37,6 +38,7 @@ class Clients:
     broker: TokenBroker
     llm: LLMClient
     github: AppGitHub
+    stripe: StripeGateway
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
     # Tells every web process to drop cached links (push, privatized, uninstalled, failed result).
     invalidation: InvalidationBus = field(default_factory=InvalidationBus)
@@ -67,6 +69,7 @@ class Clients:
         await self.invalidation.close()
         await self.broker.close()
         await self.llm.aclose()
+        await self.stripe.aclose()
         await self.engine.dispose()
 
 
@@ -90,6 +93,7 @@ def build_clients(settings: Settings) -> Clients:
             first_token_timeout=settings.llm_first_token_timeout,
             idle_timeout=settings.llm_idle_timeout,
         ),
+        stripe=StripeGateway(settings),
     )
 
 

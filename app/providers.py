@@ -30,6 +30,7 @@ from app.models_catalog import ModelCatalog
 from app.queue import JobQueue
 from app.results.broker import TokenBroker
 from app.settings import Settings
+from app.topups.stripe_api import StripeGateway
 
 
 def _clients(state: State) -> Clients:
@@ -81,6 +82,11 @@ async def provide_viewer(request: Request) -> Viewer:  # type: ignore[type-arg]
     return await require_viewer(request)
 
 
+def provide_stripe(state: State) -> StripeGateway:
+    """The Stripe API client; its calls answer a clear 503 when STRIPE_SECRET_KEY is not set."""
+    return _clients(state).stripe
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "engine": Provide(provide_engine, sync_to_thread=False),
@@ -92,4 +98,5 @@ DEPENDENCIES = {
     "queue": Provide(provide_queue, sync_to_thread=False),
     "catalog": Provide(provide_catalog, sync_to_thread=False),
     "viewer": Provide(provide_viewer),
+    "stripe": Provide(provide_stripe, sync_to_thread=False),
 }

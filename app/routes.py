@@ -16,6 +16,7 @@ from app.links.routes import router as links_router
 from app.operations.routes import router as operations_router
 from app.pages import static_files_router
 from app.results.routes import router as results_router
+from app.topups.routes import router as topups_router
 from app.webhooks.routes import router as webhooks_router
 
 # Paths Litestar adds by itself (the OpenAPI documents under /schema).
@@ -26,6 +27,7 @@ def service_routers() -> list[Router]:
     """The feature routers, then the link routes for owners whose login is one of their first segments."""
     features = [
         webhooks_router,
+        topups_router,
         results_router,
         contexts_router,
         operations_router,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from github_app.web import web_url
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     cloudflare_api_url: str = "https://api.cloudflare.com/client/v4"
     stripe_secret_key: str | None = None
     stripe_webhook_secret: str | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    # The amounts an owner may choose for one top-up (USD; Stripe's own minimum for USD is 0.50).
+    topup_min_usd: Decimal = Field(default=Decimal(5), ge=Decimal("0.5"))
+    topup_max_usd: Decimal = Field(default=Decimal(500), le=Decimal(999_999))
 
     free_credit_usd: float = Field(default=5.0, ge=0)
     operator_logins: str = ""
@@ -68,6 +73,12 @@ class Settings(BaseSettings):
     requeue_interval_seconds: int = Field(default=15, ge=1, le=60)
     requeue_after_seconds: float = Field(default=20.0, ge=0)
     metrics_token: str | None = None  # set: /metrics needs `Authorization: Bearer …`; unset: loopback only
+
+    @model_validator(mode="after")
+    def _topup_range(self) -> Settings:
+        if self.topup_max_usd < self.topup_min_usd:
+            raise ValueError("TOPUP_MAX_USD must not be below TOPUP_MIN_USD")
+        return self
 
     @property
     def public_base(self) -> str:

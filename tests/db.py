@@ -31,6 +31,8 @@ def _admin_url() -> str:
 ADMIN_URL = _admin_url()
 
 TABLES = [
+    "topups",
+    "stripe_events",
     "context_settings",
     "github_app_registration",
     "web_sessions",

@@ -374,3 +374,59 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+
+
+class TopupStatus(StrEnum):
+    """Where a Stripe top-up stands (only the signed webhook moves it past OPEN)."""
+
+    OPEN = "open"  # Checkout Session created, not paid
+    PROCESSING = "processing"  # completed with a delayed payment method (bank debit): waiting for it to clear
+    CREDITED = "credited"
+    FAILED = "failed"  # the delayed payment failed
+    EXPIRED = "expired"  # the Checkout Session expired unpaid
+
+
+class Topup(SQLModel, table=True):
+    """One Stripe Checkout Session for adding money; credited once, keyed by the session id."""
+
+    __tablename__ = "topups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkout_session_id: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    account_id: int = Field(sa_column=Column(ForeignKey("accounts.id"), nullable=False, index=True))
+    amount_micros: int = Field(sa_column=Column(BigInteger, nullable=False))  # asked for; the credit is what was paid
+    status: TopupStatus = Field(default=TopupStatus.OPEN, sa_type=StrEnumColumn(TopupStatus))
+    # Known once the session completes; refunds (charge.refunded) find their top-up by it.
+    payment_intent_id: str | None = Field(default=None, sa_column=Column(Text, index=True))
+    credited_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    refunded_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class StripeEventStatus(StrEnum):
+    """What a stored Stripe event did."""
+
+    APPLIED = "applied"  # changed a balance or a top-up
+    IGNORED = "ignored"  # nothing to do: a type we do not use, not our session, already credited
+    WAITING = "waiting"  # a refund of a payment not credited yet: applied when its credit lands
+    FAILED = "failed"  # signed, but its object could not be read
+
+
+class StripeEvent(SQLModel, table=True):
+    """A verified Stripe webhook event, stored once (unique on Stripe's event id) with what it did."""
+
+    __tablename__ = "stripe_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(sa_column=Column(Text, unique=True, nullable=False))
+    type: str
+    livemode: bool = False
+    object_id: str | None = Field(default=None, sa_column=Column(Text))
+    payment_intent_id: str | None = Field(default=None, sa_column=Column(Text, index=True))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    status: StripeEventStatus = Field(sa_type=StrEnumColumn(StripeEventStatus))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    stripe_created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

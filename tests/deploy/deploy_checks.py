@@ -30,6 +30,7 @@ CONTRACT_ENV_VARS = frozenset(
         "CLOUDFLARE_API_URL",
         "STRIPE_SECRET_KEY",
         "STRIPE_WEBHOOK_SECRET",
+        "STRIPE_API_BASE",
         "FREE_CREDIT_USD",
         "OPERATOR_LOGINS",
     }

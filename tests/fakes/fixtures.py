@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.github import FakeGitHub
 from tests.fakes.llm import FakeLLM
+from tests.fakes.stripe_fake import FakeStripe
 
 
 @cache
@@ -36,3 +37,10 @@ def fake_llm() -> Iterator[FakeLLM]:
     """A serving FakeLLM (api key "test-llm-key"); pass `.url` as the OpenAI base URL / LLM_BASE_URL."""
     with FakeLLM() as llm:
         yield llm
+
+
+@pytest.fixture
+def fake_stripe() -> Iterator[FakeStripe]:
+    """A serving FakeStripe; pass `.url` as STRIPE_API_BASE, `.api_key` and `.webhook_secret` as the keys."""
+    with FakeStripe() as fake:
+        yield fake

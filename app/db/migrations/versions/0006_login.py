@@ -1,6 +1,6 @@
 """login: web sessions of Login with GitHub
 
-Revision ID: 0004_login
+Revision ID: 0006_login
 Revises: 0005_context_settings
 Create Date: 2026-11-27
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_login"
+revision: str = "0006_login"
 down_revision: str | None = "0005_context_settings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,42 @@
+"""POST /webhooks/stripe: verify, store once, apply, answer 200. No Stripe call happens here."""
+
+from __future__ import annotations
+
+from litestar import Request, post
+from litestar.di import NamedDependency
+
+from app.db.engine import Sessions
+from app.openapi import problem_responses
+from app.settings import Settings
+from app.topups.objects import MALFORMED
+from app.topups.webhook import BAD_SIGNATURE, StripeReceipt, StripeWebhookNotConfigured, receive_stripe_event
+from app.webhooks.controller import TOO_LARGE, read_body
+
+
+@post(
+    "/stripe",
+    status_code=200,
+    request_max_body_size=None,  # WEBHOOK_MAX_BODY_BYTES applies instead (read_body)
+    summary="Stripe webhook",
+    description=(
+        "Verifies Stripe-Signature with the stripe SDK (its default 300 s tolerance), stores the event once (by "
+        "its id) and applies it: a paid Checkout Session credits the account once, `charge.refunded` debits "
+        "the newly refunded part once."
+    ),
+    response_description="Stored (or stored before) and applied.",
+    responses=problem_responses(
+        {
+            400: [BAD_SIGNATURE, "stripe.malformed_json", MALFORMED, "http.bad_request"],
+            413: [TOO_LARGE],
+            StripeWebhookNotConfigured.status_code: [StripeWebhookNotConfigured.code],
+        }
+    ),
+)
+async def stripe_webhook(
+    request: Request, sessions: NamedDependency[Sessions], settings: NamedDependency[Settings]
+) -> StripeReceipt:
+    """Receive one Stripe event."""
+    body = await read_body(request, settings.webhook_max_body_bytes)
+    return await receive_stripe_event(
+        sessions, secret=settings.stripe_webhook_secret, body=body, signature=request.headers.get("stripe-signature")
+    )
