@@ -5,13 +5,14 @@ from __future__ import annotations
 from litestar import Router
 
 from app.api.account import get_account
+from app.api.ledger import get_ledger, get_ledger_csv
 from app.api.topup import post_topup
 from app.auth.middleware import RESPONSE_COOKIES
 from app.guards import logged_in
 
 router = Router(
     path="/api",
-    route_handlers=[get_account, post_topup],
+    route_handlers=[get_account, get_ledger, get_ledger_csv, post_topup],
     guards=[logged_in],
     middleware=[RESPONSE_COOKIES],
     tags=["api"],
