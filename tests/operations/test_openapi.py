@@ -81,6 +81,8 @@ def test_every_json_answer_has_a_schema_with_properties(document: dict[str, Any]
                 continue
             documented.add((path, method, status))
             schema = _resolve(document, content.get("schema") or {})
+            if schema.get("type") == "array":  # a list answer: its items are what must be documented
+                schema = _resolve(document, schema.get("items") or {})
             assert schema.get("properties"), (path, method, status, content)
     assert {
         ("/r/{name}", "get", "200"),
