@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from litestar import Router, get
+from typing import Annotated
+
+from litestar import Router, get, post
 from litestar.di import NamedDependency
-from litestar.response import Response
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery, QueryParameter
+from litestar.response import Redirect, Response
+from msgspec import Struct
 
 from app.app_registration.routes import RegistrationOffer
 from app.auth.middleware import RESPONSE_COOKIES
 from app.auth.viewer import Viewer
 from app.db.engine import Sessions
 from app.github_source import AppGitHub
-from app.guards import ANONYMOUS, logged_in
+from app.guards import ANONYMOUS, logged_in, viewer_account
 from app.pages import html_response
 from app.settings import Settings
+from app.topups.service import create_topup
+from app.topups.stripe_api import StripeGateway
+from dashboard.billing import billing_page, checkout_origin
 from dashboard.overview import overview
 from dashboard.pages import app_install_url, render
 
@@ -45,9 +53,53 @@ async def dashboard_page(
     return html_response(render("dashboard.html", title="Dashboard", page=page), headers=PRIVATE)
 
 
+_ACCOUNT = QueryParameter(description="The account's GitHub login; default: your own.", max_length=100)
+
+
+@get("/billing", include_in_schema=False, media_type="text/html")
+async def billing(
+    viewer: NamedDependency[Viewer],
+    sessions: NamedDependency[Sessions],
+    stripe: NamedDependency[StripeGateway],
+    settings: NamedDependency[Settings],
+    account: Annotated[str | None, _ACCOUNT] = None,
+    topup: FromQuery[str | None] = None,
+) -> Response[str]:
+    """Balance, top-up (and where one stands when Stripe sends the owner back), ledger."""
+    page = await billing_page(viewer, sessions, stripe, settings, account, topup)
+    response = html_response(render("billing.html", title="Billing", page=page), headers=PRIVATE)
+    policy = response.headers["content-security-policy"]  # the top-up form's answer redirects to Stripe
+    response.headers["content-security-policy"] = policy.replace(
+        "form-action 'self'", f"form-action 'self' {checkout_origin(settings)}"
+    )
+    return response
+
+
+class TopupForm(Struct):
+    amount_usd: str
+    csrf_token: str = ""  # checked by the guard (app.auth.viewer.check_csrf)
+
+
+@post("/billing/topup", include_in_schema=False, status_code=303)
+async def billing_topup(
+    data: Annotated[TopupForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    viewer: NamedDependency[Viewer],
+    sessions: NamedDependency[Sessions],
+    stripe: NamedDependency[StripeGateway],
+    settings: NamedDependency[Settings],
+    account: Annotated[str | None, _ACCOUNT] = None,
+) -> Redirect:
+    """Off to Stripe's payment page (the form's CSP allows that one redirect target)."""
+    async with sessions() as session:
+        chosen = await viewer_account(session, viewer, account)
+    assert chosen.id is not None
+    started = await create_topup(sessions, stripe, settings, account_id=chosen.id, amount_usd=data.amount_usd)
+    return Redirect(started.checkout_url, status_code=303, headers=PRIVATE)
+
+
 owner_router = Router(
     path="/dashboard",
-    route_handlers=[dashboard_page],
+    route_handlers=[dashboard_page, billing, billing_topup],
     guards=[logged_in],
     middleware=[RESPONSE_COOKIES],  # a renewed session's cookie, or a dead one's removal
     tags=["dashboard"],

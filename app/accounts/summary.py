@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.repository import accounts_among
 from app.auth.viewer import Viewer
 from app.billing.budget import month_start
-from app.billing.ledger import debits_since_micros, usd_text
+from app.billing.ledger import debits_since_micros
+from app.billing.money import usd_text
 from app.db.models import Account
 
 USD_PATTERN = r"^-?\d+\.\d{6}$"

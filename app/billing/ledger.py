@@ -60,11 +60,6 @@ async def debits_since_micros(session: AsyncSession, account_id: int, since: dat
     return int((await session.execute(stmt)).scalar_one())
 
 
-def usd_text(micros: int) -> str:
-    """An exact amount in dollars as text with six decimals (`1234567` → `"1.234567"`), for the API."""
-    return str((Decimal(micros) / MICROS_PER_USD).quantize(Decimal("0.000001")))
-
-
 async def ledger_balance(session: AsyncSession, account_id: int) -> int:
     """The balance recomputed from the ledger (the source of truth for audits)."""
     stmt = select(func.coalesce(func.sum(LedgerEntry.amount_micros), 0)).where(

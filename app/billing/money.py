@@ -6,7 +6,7 @@ the edge, so no float ever touches a sum.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from app.db.models import MICROS_PER_USD
 
@@ -17,14 +17,6 @@ _MAX_DIGITS = 15  # no amount of money this service handles has more digits befo
 def usd_text(micros: int) -> str:
     """`1234567` → `"1.234567"`; always six decimals, so values compare and sum exactly as text too."""
     return str((Decimal(micros) / MICROS_PER_USD).quantize(_MICRO))
-
-
-def usd_display(micros: int) -> str:
-    """For people: `$1.23`, and `$0.0012` for amounts under a cent (never rounded to a misleading `$0.00`)."""
-    amount = Decimal(micros) / MICROS_PER_USD
-    places = Decimal("0.01") if micros == 0 or abs(micros) >= 10_000 else Decimal("0.0001")
-    text = f"{abs(amount.quantize(places, rounding=ROUND_HALF_EVEN))}"
-    return f"-${text}" if micros < 0 else f"${text}"
 
 
 def parse_usd(text: str | int | float | Decimal) -> int:

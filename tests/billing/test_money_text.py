@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.billing.money import parse_usd, usd_display, usd_text
+from app.billing.money import parse_usd, usd_text
 
 
 def test_usd_text_is_exact_with_six_decimals() -> None:
@@ -16,13 +16,6 @@ def test_usd_text_is_exact_with_six_decimals() -> None:
     assert usd_text(1_234_567) == "1.234567"
     assert usd_text(-50) == "-0.000050"
     assert usd_text(5_000_000) == "5.000000"
-
-
-def test_usd_display_keeps_sub_cent_amounts_visible() -> None:
-    assert usd_display(0) == "$0.00"
-    assert usd_display(1_230_000) == "$1.23"
-    assert usd_display(1_200) == "$0.0012"
-    assert usd_display(-2_500_000) == "-$2.50"
 
 
 @given(st.integers(min_value=-(10**15), max_value=10**15))
