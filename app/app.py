@@ -24,6 +24,7 @@ from app.routes import service_routers
 from app.runtime import Runtime, build_runtime
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
+from app.usage.counter import UsageCounter
 
 
 def _make_queue(runtime: Runtime) -> JobQueue:
@@ -46,6 +47,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         runtime.queue = queue or _make_queue(runtime)
         app.state.runtime = runtime
         app.state.link_resolver = LinkResolver(runtime)
+        app.state.usage = usage = UsageCounter(runtime.sessions, settings.secret_key)
+        usage.start(settings.usage_flush_seconds)
         runtime.invalidation.attach(app.state.link_resolver)
         await runtime.invalidation.start()  # cached links drop at once when another process changes them
         requeuing: asyncio.Task[None] | None = None
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
             if requeuing is not None:
                 requeuing.cancel()
                 await asyncio.gather(requeuing, return_exceptions=True)
+            await usage.close()  # the clicks counted since the last flush, before the database goes away
             await app.state.link_resolver.close()
             await runtime.close()
 
