@@ -27,6 +27,7 @@ from app.routes import service_routers
 from app.security_headers import add_missing as add_missing_security_headers
 from app.settings import Settings, get_settings
 from app.startup import check_secret_key
+from app.usage.counter import UsageCounter
 
 
 def _attach_queue(clients: Clients, queue: JobQueue | None) -> None:
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         _attach_queue(clients, queue)
         job_queue = clients.require_queue()
         app.state.link_resolver = LinkResolver(pick(CheckClients, vars(clients)), job_queue)
+        app.state.usage = usage = UsageCounter(clients.sessions, settings.secret_key)
+        usage.start(settings.usage_flush_seconds)
         clients.invalidation.attach(app.state.link_resolver)
         await clients.invalidation.start()  # cached links drop at once when another process changes them
         await clients.github.ready()  # an App registered from the web on an earlier run
@@ -77,6 +80,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
             if requeuing is not None:
                 requeuing.cancel()
                 await asyncio.gather(requeuing, return_exceptions=True)
+            await usage.close()  # the clicks counted since the last flush, before the database goes away
             await app.state.link_resolver.close()
             await clients.close()
 

@@ -20,6 +20,8 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level=args.log_level,
+        # One log line per request costs more than a cached visitor link itself: off unless asked for.
+        access_log=args.access_log or settings.access_log,
         proxy_headers=False,  # the app applies TRUSTED_PROXIES itself (app.app)
     )
 
@@ -53,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--access-log", action="store_true", help="log one line per request (also ACCESS_LOG=1; off by default)"
+    )
     serve.set_defaults(handler=_serve)
     worker = sub.add_parser("worker", help="run an arq worker (needs REDIS_URL)")
     worker.add_argument("--check", action="store_true", help="exit 0 if this host's worker is alive (probe)")

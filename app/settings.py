@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     # this old: work stored during a Redis outage runs within about age + interval of Redis returning.
     requeue_interval_seconds: int = Field(default=15, ge=1, le=60)
     requeue_after_seconds: float = Field(default=20.0, ge=0)
+    # Visitor clicks are counted in memory and added to the database this often (and on shutdown).
+    usage_flush_seconds: float = Field(default=5.0, gt=0, le=300)
+    # uvicorn's access log: one line per request. Off by default, since on a cached visitor link the line costs
+    # more than the answer; `contextjson serve --access-log` (or ACCESS_LOG=1) turns it on.
+    access_log: bool = False
     metrics_token: str | None = None  # set: /metrics needs `Authorization: Bearer …`; unset: loopback only
 
     @model_validator(mode="after")

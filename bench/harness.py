@@ -277,8 +277,13 @@ def start_stack(
     llm_first_token_delay: float = 0.0,
     llm_token_delay: float = 0.0,
     extra_env: dict[str, str] | None = None,
+    serve_log_level: str | None = "warning",
+    serve_args: tuple[str, ...] = (),
 ) -> Iterator[Stack]:
-    """Fakes, database, server (and worker); everything is stopped and removed on exit."""
+    """Fakes, database, server (and worker); everything is stopped and removed on exit.
+
+    `serve_log_level=None` starts `contextjson serve` with its own default log level, as a user would.
+    """
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cj-bench-")))
         github = stack.enter_context(FakeGitHub(private_key_pem=app_private_key_pem()))
@@ -301,7 +306,9 @@ def start_stack(
         if redis:
             _empty_redis(redis_url)
         logs = {"serve": tmp / "serve.log"}
-        base = stack.enter_context(serve_process(env, log_path=logs["serve"]))
+        base = stack.enter_context(
+            serve_process(env, log_path=logs["serve"], log_level=serve_log_level, extra_args=serve_args)
+        )
         if redis:
             logs["worker"] = tmp / "worker.log"
             stack.enter_context(_worker(env, logs["worker"]))

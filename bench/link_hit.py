@@ -2,6 +2,8 @@
 
     python bench/link_hit.py                        # embedded defaults: SQLite file, jobs in-process
     python bench/link_hit.py --postgres --redis     # PostgreSQL + Redis + arq worker, like production
+    python bench/link_hit.py --serve                # `contextjson serve` as a user starts it (default log level)
+    python bench/link_hit.py --serve --access-log   # the same with uvicorn's access log on
 
 Starts `contextjson serve` (bench/harness.py: fake GitHub and LLM, a repo installed through signed webhooks),
 clicks the link once and waits until that first generation is done, so every later click is a cache hit
@@ -164,13 +166,23 @@ def main() -> None:
     parser.add_argument(
         "--link-cache-ttl", type=float, default=None, help="LINK_CACHE_TTL_SECONDS for our server (default: its own)"
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="start `contextjson serve` with its default log level, as a user does (default: --log-level warning)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="`contextjson serve --access-log` (implies --serve)")
     args = parser.parse_args()
+    args.serve = args.serve or args.access_log
     if shutil.which("wrk") is None:
         raise BenchError("wrk not found: apt-get install -y wrk")
     levels = [int(c) for c in args.concurrency.split(",")]
 
     extra = {} if args.link_cache_ttl is None else {"LINK_CACHE_TTL_SECONDS": str(args.link_cache_ttl)}
-    with start_stack(postgres=args.postgres, redis=args.redis, redis_url=args.redis_url, extra_env=extra) as stack:
+    serve = {"serve_log_level": None, "serve_args": ("--access-log",) if args.access_log else ()} if args.serve else {}
+    with start_stack(
+        postgres=args.postgres, redis=args.redis, redis_url=args.redis_url, extra_env=extra, **serve
+    ) as stack:
         stack.install("acme", "widgets", context_document(["explain"]))
         result_id = stack.click(LINK)  # the first click generates
         stack.wait_result(result_id)
@@ -204,6 +216,11 @@ def report(
 ) -> None:
     ttl = "service default" if args.link_cache_ttl is None else f"{args.link_cache_ttl:g} s"
     print(f"link hit: GET {LINK} -> 303 (cached), {setup}; link cache TTL {ttl}")
+    if args.serve:
+        access = "on (--access-log)" if args.access_log else "off (the default)"
+        print(f"  ours: `contextjson serve` as a user starts it: default log level (info), access log {access}")
+    else:
+        print("  ours: `contextjson serve --log-level warning`")
     print(
         f"  load: wrk 1 thread, keep-alive, {args.duration:g} s per measurement, {args.runs} runs each "
         f"(medians), {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"

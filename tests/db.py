@@ -31,6 +31,10 @@ def _admin_url() -> str:
 ADMIN_URL = _admin_url()
 
 TABLES = [
+    "usage_days",
+    "usage_referrers",
+    "usage_viewers",
+    "usage_visitors",
     "topups",
     "stripe_events",
     "context_settings",

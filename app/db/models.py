@@ -5,7 +5,7 @@ Money is stored as integer micro-dollars (1 USD = 1_000_000) so sums are exact.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -430,3 +431,63 @@ class StripeEvent(SQLModel, table=True):
     stripe_created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+# Usage counted on the visitor link's hot path (app.usage), one row per UTC day and key, written in batches
+# whose deltas add up across web processes. Generations, tokens and money are read from results and the ledger.
+
+
+def _account_key() -> Any:
+    return Field(sa_column=Column(Integer, ForeignKey("accounts.id"), primary_key=True, autoincrement=False))
+
+
+def _repository_key() -> Any:
+    return Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), primary_key=True, autoincrement=False))
+
+
+class UsageDay(SQLModel, table=True):
+    """Visitor clicks on one context of one repository on one UTC day, and how many found an answer ready."""
+
+    __tablename__ = "usage_days"
+
+    account_id: int = _account_key()
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    repository_id: int = _repository_key()
+    context_id: str = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    cache_hits: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class UsageReferrer(SQLModel, table=True):
+    """Clicks on a repository's links per day from one referring host (the `Referer` header's host only)."""
+
+    __tablename__ = "usage_referrers"
+
+    account_id: int = _account_key()
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    repository_id: int = _repository_key()
+    host: str = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class UsageViewer(SQLModel, table=True):
+    """Clicks on a private repository's links per day by one logged-in GitHub user."""
+
+    __tablename__ = "usage_viewers"
+
+    account_id: int = _account_key()
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    repository_id: int = _repository_key()
+    login: str = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class UsageVisitor(SQLModel, table=True):
+    """One distinct visitor of a repository on one day: a hash salted per day, never the client's address."""
+
+    __tablename__ = "usage_visitors"
+
+    account_id: int = _account_key()
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    repository_id: int = _repository_key()
+    visitor: str = Field(primary_key=True)

@@ -25,6 +25,7 @@ from app.links.refname import InvalidBranchName, check_branch_name
 from app.links.resolve import LinkRequest
 from app.links.resolver import REFUSED, LinkResolver
 from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, problem_responses
+from app.usage.counter import UsageCounter
 
 log = logging.getLogger("contextjson.links")
 
@@ -168,29 +169,36 @@ async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Res
 
 async def _serve_link(request: Request, owner: str, repo: str, branch: str | None, context_id: str) -> Response:
     # The hot path: no dependency injection, one dict lookup (see bench/link_hit.py).
-    server: LinkResolver = request.app.state.link_resolver
+    state = request.app.state
+    server: LinkResolver = state.link_resolver
+    usage: UsageCounter = state.usage
     key = LinkCache.key(owner, repo, branch, context_id)
+    # Who opened a private repository's link (GitHub login), once visitors can log in; counted in usage.
+    viewer_login: str | None = None
 
     def link() -> LinkRequest:
         return LinkRequest(owner, repo, branch, context_id, _client_key(request, server))
 
     cached = server.cached(key, link)
     if cached is not None:
+        usage.click(cached, True, request.scope, viewer_login)
         return _see_result(cached)
     try:
         # Only valid names ever reach the cache, the database or GitHub (checked on a miss: a hit was
         # checked when it was cached).
         _check_names(owner, repo, branch, context_id)
-        result_id = await server.resolve(key, link())
+        outcome = await server.resolve(key, link())
     except errors.RepositoryMoved as moved:
         return _moved(moved, branch, context_id)
     except LinkError as exc:
         REFUSED.inc()
-        if exc.fallback_url:  # a budget or rate refusal (LinkError.older) with an earlier answer
+        if exc.fallback_url and exc.fallback_result_id:  # a budget or rate refusal (LinkError.older)
             # Never a dead end: show the last good answer, marked as older.
+            usage.click(exc.fallback_result_id, True, request.scope, viewer_login)
             return Response(b"", status_code=303, headers={"Location": exc.fallback_url})
         raise  # app.problems answers: a page for browsers, problem+json for everyone else
-    return _see_result(result_id)
+    usage.click(outcome.result_id, not outcome.created, request.scope, viewer_login)
+    return _see_result(outcome.result_id)
 
 
 def _check_names(owner: str, repo: str, branch: str | None, context_id: str) -> None:

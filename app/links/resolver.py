@@ -21,7 +21,7 @@ from app.links.branches import BranchLookups
 from app.links.cache import LinkCache, LinkKey
 from app.links.errors import GitHubUnavailable, LinkError, RateLimited
 from app.links.ratelimit import make_rate_limiter
-from app.links.resolve import LinkRequest, resolve_link
+from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from app.queue import JobQueue
 
 log = logging.getLogger("contextjson.links")
@@ -49,7 +49,7 @@ class LinkResolver:
         self.badges = BadgeCache(settings.link_cache_ttl_seconds)
         self._badge_reads: dict[BadgeKey, asyncio.Task[Badge]] = {}
         self.rate_limiter = make_rate_limiter(settings.redis_url, settings.visitor_generations_per_hour)
-        self._inflight: dict[LinkKey, asyncio.Task[str]] = {}
+        self._inflight: dict[LinkKey, asyncio.Task[LinkOutcome]] = {}
         # Bumped by every forget: a lookup that started before one may have read what was just
         # invalidated, so it answers its caller but does not put its answer in the cache.
         self._epoch = 0
@@ -77,24 +77,28 @@ class LinkResolver:
                 task.add_done_callback(self._log_refresh_failure)
         return result_id
 
-    async def resolve(self, key: LinkKey, link: LinkRequest) -> str:
-        """The result id for a missed link; raises LinkError. Callers for one key share one lookup."""
+    async def resolve(self, key: LinkKey, link: LinkRequest) -> LinkOutcome:
+        """The result for a missed link; raises LinkError. Callers for one key share one lookup.
+
+        `created` is true only for the caller whose lookup started a new result, not for those that joined it.
+        """
         task = self._inflight.get(key)
         if task is None:
             return await asyncio.shield(self._start(key, link))
         try:
-            return await asyncio.shield(task)
+            shared = await asyncio.shield(task)
         except RateLimited:
             # Another client's limit is not ours: look again on our own account.
             return await self._lookup(key, link)
+        return LinkOutcome(shared.result_id, created=False)
 
-    def _start(self, key: LinkKey, link: LinkRequest) -> asyncio.Task[str]:
+    def _start(self, key: LinkKey, link: LinkRequest) -> asyncio.Task[LinkOutcome]:
         task = asyncio.create_task(self._lookup(key, link))
         self._inflight[key] = task
         task.add_done_callback(lambda _: self._inflight.pop(key, None))
         return task
 
-    async def _lookup(self, key: LinkKey, link: LinkRequest) -> str:
+    async def _lookup(self, key: LinkKey, link: LinkRequest) -> LinkOutcome:
         LOOKUP.inc()
         epoch = self._epoch
         try:
@@ -111,7 +115,7 @@ class LinkResolver:
             log.info("links.generation_queued result=%s link=%s", outcome.result_id, "/".join(key))
         if epoch == self._epoch:
             self.cache.put(key, outcome.result_id)
-        return outcome.result_id
+        return outcome
 
     async def badge(self, owner: str, repo: str, branch: str | None, context_id: str | None) -> Badge:
         """A context's badge (context_id None: the repository's): from memory, else a few indexed reads.
@@ -177,6 +181,6 @@ class LinkResolver:
         await asyncio.gather(*tasks, return_exceptions=True)  # each closes its session on the way out
         await self.rate_limiter.close()
 
-    def _log_refresh_failure(self, task: asyncio.Task[str]) -> None:
+    def _log_refresh_failure(self, task: asyncio.Task[LinkOutcome]) -> None:
         if not task.cancelled() and task.exception() is not None:
             log.info("links.refresh_failed error=%s", task.exception())

@@ -156,7 +156,7 @@ async def test_a_lookup_in_flight_during_a_forget_does_not_cache_its_answer(serv
         lookup = asyncio.create_task(server.resolve(key, LinkRequest("acme", "widgets", "other", "explain", "c")))
         await _eventually(lambda: bool(fake_github.find_requests("GET", r"/branches/other$")))
         server.forget_repo("acme", "widgets")
-    result_id = await lookup
+    result_id = (await lookup).result_id
     await service.drain_jobs()
     assert service.app.state.link_resolver.cache.lookup(key) == (None, False)
     again = await installed.click("/tree/other/context/explain")  # looked up afresh, and cached this time

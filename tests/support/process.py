@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +26,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_process(env: dict[str, str], *, log_path: Path, timeout: float = 30.0) -> Iterator[str]:
-    """Start `contextjson serve`, wait for /healthz to answer 200, yield the base URL, stop it."""
+def serve_process(
+    env: dict[str, str],
+    *,
+    log_path: Path,
+    timeout: float = 30.0,
+    log_level: str | None = "warning",
+    extra_args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Start `contextjson serve`, wait for /healthz to answer 200, yield the base URL, stop it.
+
+    `log_level=None` leaves the command's own default, as a user who types `contextjson serve` gets it.
+    """
     port = free_port()
     full_env = {**os.environ, **env}
-    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--log-level", "warning"]
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *extra_args]
+    if log_level is not None:
+        cmd += ["--log-level", log_level]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env=full_env, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
