@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any
 
 from msgspec import Meta, Struct, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import find_repository
-from app.db.models import MICROS_PER_USD
+from app.billing.money import usd_text as usd
 from app.errors import BadRequest, NotFound
 from app.usage import queries
 
@@ -81,11 +80,6 @@ class _Figures:
 
 
 _Key = tuple[date, int, str]  # day, repository id, context id
-
-
-def usd(micros: int) -> str:
-    """Micro-dollars as an exact decimal string with six places."""
-    return str((Decimal(micros) / MICROS_PER_USD).quantize(Decimal("0.000001")))
 
 
 def report_range(from_: date | None, to: date | None, today: date | None = None) -> tuple[date, date]:
