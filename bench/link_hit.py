@@ -63,6 +63,27 @@ class WrkRun:
     p50_ms: float
     p99_ms: float
     requests: int
+    cpu_us: float = 0.0  # the server process's CPU time (user + system) per request
+
+
+def server_pid(port: int) -> int:
+    """The process listening on `port`: ours and the bare app are both started with `--port N`."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if any(argv[i : i + 2] == [b"--port", str(port).encode()] for i in range(len(argv))):
+            return int(entry.name)
+    raise BenchError(f"no process found serving port {port}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (/proc/PID/stat fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -195,16 +216,28 @@ def main() -> None:
             targets = {"ours": stack.base + LINK, "bare": bare + LINK}
             for url in targets.values():
                 run_wrk(url, location, script, max(levels), args.warmup)
-            runs: dict[tuple[str, int], list[WrkRun]] = {}
             before = link_histogram(stack.base)
-            for _ in range(args.runs):
-                for level in levels:
-                    for name, url in targets.items():
-                        runs.setdefault((name, level), []).append(run_wrk(url, location, script, level, args.duration))
+            runs = measure(targets, location, script, levels, args)
             server_side = server_side_summary(before, link_histogram(stack.base))
         if stack.llm.call_count != 1:
             raise BenchError(f"cached clicks reached the LLM: {stack.llm.call_count} upstream calls, expected 1")
         report(stack.setup, args, levels, runs, server_side)
+
+
+def measure(
+    targets: dict[str, str], location: str, script: Path, levels: list[int], args: argparse.Namespace
+) -> dict[tuple[str, int], list[WrkRun]]:
+    """Alternating runs per concurrency level, each with its server's CPU time per request."""
+    pids = {name: server_pid(httpx.URL(url).port or 80) for name, url in targets.items()}
+    runs: dict[tuple[str, int], list[WrkRun]] = {}
+    for _ in range(args.runs):
+        for level in levels:
+            for name, url in targets.items():
+                cpu_before = cpu_seconds(pids[name])
+                run = run_wrk(url, location, script, level, args.duration)
+                run.cpu_us = (cpu_seconds(pids[name]) - cpu_before) / max(run.requests, 1) * 1e6
+                runs.setdefault((name, level), []).append(run)
+    return runs
 
 
 def report(
@@ -227,20 +260,26 @@ def report(
     )
     print("  bare: Litestar, one 303 route, same uvicorn options (1 worker, uvloop, httptools)")
     print("  latency: wrk's, corrected for coordinated omission (a stall also counts the requests it held back)")
-    print(f"  {'server':<6} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}   req/s per run; p99 ms per run")
+    print("  cpu: the server process's CPU time (user + system) per request, from /proc (steadier than req/s)")
+    header = f"  {'server':<6} {'conc':>4} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'cpu us':>7}"
+    print(header + "   req/s per run; p99 ms per run")
     for level in levels:
         for name in ("ours", "bare"):
             rs = runs[(name, level)]
             per_run = ", ".join(f"{r.rps:.0f}" for r in rs) + "; " + ", ".join(f"{r.p99_ms:.2f}" for r in rs)
             print(
                 f"  {name:<6} {level:>4} {median([r.rps for r in rs]):>9.0f} "
-                f"{median([r.p50_ms for r in rs]):>8.3f} {median([r.p99_ms for r in rs]):>8.3f}   {per_run}"
+                f"{median([r.p50_ms for r in rs]):>8.3f} {median([r.p99_ms for r in rs]):>8.3f} "
+                f"{median([r.cpu_us for r in rs]):>7.1f}   {per_run}"
             )
     print(f"  ours, server side (its Prometheus histogram, measured runs): {server_side}")
     for level in levels:
         ratio = median([r.rps for r in runs[("ours", level)]]) / median([r.rps for r in runs[("bare", level)]])
         verdict = "meets" if ratio >= TARGET_RATIO else "BELOW"
         print(f"  ratio ours/bare req/s at concurrency {level}: {ratio:.2f}x ({verdict} target {TARGET_RATIO}x)")
+    for level in levels:
+        cpu = median([r.cpu_us for r in runs[("bare", level)]]) / median([r.cpu_us for r in runs[("ours", level)]])
+        print(f"  ratio bare/ours CPU per request at concurrency {level}: {cpu:.2f}x (the req/s ratio if CPU-bound)")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,10 @@ class UsageCounter:
                 stopping = True  # still one last flush below
             except TimeoutError:
                 pass
-            await self.flush()  # a write is never cancelled half-way: close() waits for this one
+            try:
+                await self.flush()  # a write is never cancelled half-way: close() waits for this one
+            except Exception:  # a bug in preparing a batch must not stop every later flush
+                log.exception("usage.flush_crashed")
 
     async def close(self) -> None:
         """Stop flushing periodically and write what is left (the process is shutting down)."""

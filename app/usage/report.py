@@ -41,11 +41,15 @@ class UsageFigures(Struct):
 
 
 class DailyVisitors(Struct):
+    """Distinct visitors of a repository on one day."""
+
     day: date
     visitors: Annotated[int, Meta(description="Distinct visitors that day (counted by a hash salted per day).")]
 
 
 class NamedClicks(Struct):
+    """Clicks from one referring host, or by one GitHub user."""
+
     name: Annotated[str, Meta(description="A referring host, or a GitHub login.")]
     clicks: int
 

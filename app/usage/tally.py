@@ -32,14 +32,17 @@ class Tally:
     visitors: set[str] = field(default_factory=set)
 
     def add_host(self, host: str) -> None:
+        """Count a click from a referring host."""
         if host in self.hosts or len(self.hosts) < MAX_HOSTS:
             self.hosts[host] = self.hosts.get(host, 0) + 1
 
     def add_login(self, login: str) -> None:
+        """Count a click by a logged-in GitHub user."""
         if login in self.logins or len(self.logins) < MAX_LOGINS:
             self.logins[login] = self.logins.get(login, 0) + 1
 
     def add_visitor(self, visitor: str) -> None:
+        """Remember a client (an address until prepared, then its hash)."""
         if len(self.visitors) < MAX_VISITORS:
             self.visitors.add(visitor)
 
