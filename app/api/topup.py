@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import post
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import Body, QueryParameter
 from msgspec import Meta, Struct
 
 from app.api.problems import WRITE_PROBLEMS
@@ -38,7 +38,7 @@ class TopupRequest(Struct):
     ),
 )
 async def post_topup(
-    data: TopupRequest,
+    data: Annotated[TopupRequest, Body()],
     sessions: NamedDependency[Sessions],
     stripe: NamedDependency[StripeGateway],
     settings: NamedDependency[Settings],
