@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from app.api.account import get_account
+from app.api.keys import delete_key, list_keys, post_key
 from app.api.ledger import get_ledger, get_ledger_csv
 from app.api.topup import post_topup
 from app.api.usage import get_usage
@@ -13,7 +14,7 @@ from app.guards import logged_in
 
 router = Router(
     path="/api",
-    route_handlers=[get_account, get_ledger, get_ledger_csv, post_topup, get_usage],
+    route_handlers=[get_account, get_ledger, get_ledger_csv, post_topup, get_usage, list_keys, post_key, delete_key],
     guards=[logged_in],
     middleware=[RESPONSE_COOKIES],
     tags=["api"],
