@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     requeue_after_seconds: float = Field(default=20.0, ge=0)
     # Visitor clicks are counted in memory and added to the database this often (and on shutdown).
     usage_flush_seconds: float = Field(default=5.0, gt=0, le=300)
+    # OpenAI-compatible API: requests per API key per minute, in each web process (429 with Retry-After beyond).
+    api_requests_per_minute: int = Field(default=600, ge=1)
     # uvicorn's access log: one line per request. Off by default, since on a cached visitor link the line costs
     # more than the answer; `contextjson serve --access-log` (or ACCESS_LOG=1) turns it on.
     access_log: bool = False
