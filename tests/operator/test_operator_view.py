@@ -69,6 +69,12 @@ async def test_every_account_with_its_figures_and_the_totals(service: Service, f
     detail = (await service.client.get("/dashboard/operator/accounts/ACME")).text  # any case
     assert "acme/widgets" in detail and f'href="/r/{answer["id"]}"' in detail
 
+    await installed.push({"docs/new.md": "more"})  # a later webhook is the latest activity now
+    [later] = [
+        row for row in (await service.client.get("/api/operator/accounts")).json()["accounts"] if row["login"] == "acme"
+    ]
+    assert later["last_activity"] == "webhook" and later["last_activity_at"] > rows["acme"]["last_activity_at"]
+
 
 async def test_an_adjustment_is_one_exact_entry_the_owner_sees(service: Service, fake_github: Any) -> None:
     alice = await install(service, fake_github, 101, "alice")
