@@ -123,10 +123,10 @@ async def adjust(session: AsyncSession, account_id: int, request: AdjustmentRequ
     )
     if changed.rowcount != 1:  # type: ignore[attr-defined]
         # Raising rolls the ledger row back with the rest of the transaction.
+        taking = usd_text(-request.amount_micros).rstrip("0").rstrip(".")
         raise AdjustmentExceedsBalance(
-            f"Taking {usd_text(-request.amount_micros).rstrip('0').rstrip('.')} USD back would leave less than the "
-            "account holds "
-            "(less what answers in progress have reserved). Nothing was changed."
+            f"Taking {taking} USD back would leave less than the account holds (less what answers in progress "
+            "have reserved). Nothing was changed."
         )
     balance = await _balance(session, account_id)
     log.info(
