@@ -3,7 +3,9 @@
 Each router states its guards: visitor links, badges, result pages and webhooks are open to anyone
 (`ANONYMOUS`; webhooks prove themselves by signature instead); `/metrics` is for the `operator`. The
 dashboard and `/api` are for a signed-in viewer (`logged_in`), who reaches only the accounts GitHub says
-they may act for: handlers load an account with `viewer_account`, which answers 404 for any other.
+they may act for: handlers load an account with `viewer_account`, which answers 404 for any other. The
+operator view (`/dashboard/operator`, `/api/operator`) is for OPERATOR_LOGINS (`operator_viewer`); being
+an operator reaches no more accounts through `viewer_account`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import ipaddress
 from typing import Any
 
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.repository import account_among_by_login, accounts_among
-from app.auth.identify import require_viewer
-from app.auth.viewer import Viewer
+from app.auth.identify import AUTHENTICATORS, require_viewer
+from app.auth.viewer import Viewer, current_viewer
 from app.db.models import Account
 from app.errors import AppError, Forbidden, Unauthorized
 
@@ -36,6 +39,18 @@ async def logged_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: Ba
 
     A form or API call that changes something with the session cookie must also carry its CSRF token.
     """
+    await require_viewer(connection)
+
+
+async def operator_viewer(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """A signed-in viewer whose GitHub login is in OPERATOR_LOGINS (any case): the operator view.
+
+    Anyone else signed in gets the 404 of an address that serves nothing (before the CSRF check, so not even
+    a form post tells them the view exists); anonymous visitors go to /login like on every owner page.
+    """
+    viewer = await current_viewer(connection, AUTHENTICATORS)
+    if viewer is not None and not viewer.is_operator:
+        raise NotFoundException()
     await require_viewer(connection)
 
 

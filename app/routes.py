@@ -15,6 +15,7 @@ from app.context_files.routes import router as contexts_router
 from app.links.routes import owner_alias_router
 from app.links.routes import router as links_router
 from app.operations.routes import router as operations_router
+from app.operator.routes import router as operator_router
 from app.pages import static_files_router
 from app.results.routes import router as results_router
 from app.topups.routes import router as topups_router
@@ -35,6 +36,7 @@ def service_routers() -> list[Router]:
         login_router,
         api_router,
         completions_router,
+        operator_router,
         dashboard.router,
         app_registration_router,
         static_files_router(),

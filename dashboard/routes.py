@@ -23,6 +23,7 @@ from app.topups.service import create_topup
 from app.topups.stripe_api import StripeGateway
 from dashboard.billing import billing_page, checkout_origin
 from dashboard.keys import KEY_HANDLERS
+from dashboard.operator import operator_router
 from dashboard.overview import overview
 from dashboard.pages import app_install_url, render
 
@@ -105,4 +106,4 @@ owner_router = Router(
     middleware=[RESPONSE_COOKIES],  # a renewed session's cookie, or a dead one's removal
     tags=["dashboard"],
 )
-router = Router(path="/", route_handlers=[landing, owner_router], guards=ANONYMOUS, tags=["dashboard"])
+router = Router(path="/", route_handlers=[landing, owner_router, operator_router], guards=ANONYMOUS, tags=["dashboard"])

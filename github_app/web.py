@@ -35,3 +35,8 @@ def blob_url(web: str, full_name: str, commit: str, path: str) -> str:
 def app_install_url(web: str, slug: str) -> str:
     """The page where an account installs a GitHub App on its repositories."""
     return f"{web}/apps/{quote(slug, safe='')}/installations/new"
+
+
+def profile_url(web: str, login: str) -> str:
+    """A user's or organisation's profile page."""
+    return f"{web}/{quote(login, safe='')}"

@@ -28,14 +28,22 @@ class LedgerItem(Struct):
 
     id: int
     kind: LedgerKind
-    amount_usd: Annotated[str, Meta(description="Exact decimal dollars; negative for debits and refunds.")]
+    amount_usd: Annotated[
+        str, Meta(description="Exact decimal dollars; negative for debits, refunds and adjustments taking money back.")
+    ]
     result_id: str | None
     repo: Annotated[str | None, Meta(description='"owner/name" of the repository a debit paid for.')]
     created_at: datetime
+    note: Annotated[str | None, Meta(description="What the entry was for; an adjustment's reason.")] = None
+    adjusted_by: Annotated[
+        str | None, Meta(description="Set on an operator's credit adjustment (kind credit): the operator's login.")
+    ] = None
 
 
 def _item(line: LedgerLine) -> LedgerItem:
-    return LedgerItem(line.id, line.kind, line.amount_usd, line.result_id, line.repo, line.created_at)
+    return LedgerItem(
+        line.id, line.kind, line.amount_usd, line.result_id, line.repo, line.created_at, line.note, line.adjusted_by
+    )
 
 
 async def _lines(

@@ -27,10 +27,24 @@ class LedgerLine:
     repo: str | None  # "owner/name" as the repository is named now
     note: str | None
     created_at: datetime
+    adjusted_by: str | None = None  # an operator's adjustment (kind credit): who made it; `note` is the reason
 
     @property
     def amount_usd(self) -> str:
         return usd_text(self.amount_micros)
+
+    @property
+    def what(self) -> str:
+        """The entry as owners name it ("Free credit", "Adjustment", "Top-up", "Answer", "Refund")."""
+        return "Adjustment" if self.adjusted_by else _WHAT[self.kind]
+
+
+_WHAT = {
+    LedgerKind.CREDIT: "Free credit",
+    LedgerKind.TOPUP: "Top-up",
+    LedgerKind.DEBIT: "Answer",
+    LedgerKind.REFUND: "Refund",
+}
 
 
 async def ledger_lines(
@@ -56,12 +70,13 @@ async def ledger_lines(
             repo=f"{owner}/{name}" if owner is not None else None,
             note=entry.note,
             created_at=entry.created_at,
+            adjusted_by=entry.adjusted_by,
         )
         for entry, owner, name in rows
     ]
 
 
-CSV_COLUMNS = ["id", "created_at", "kind", "amount_usd", "repo", "result_id", "note"]
+CSV_COLUMNS = ["id", "created_at", "kind", "amount_usd", "repo", "result_id", "note", "adjusted_by"]
 
 
 def ledger_csv(lines: Iterable[LedgerLine]) -> str:
@@ -79,6 +94,7 @@ def ledger_csv(lines: Iterable[LedgerLine]) -> str:
                 safe_cell(line.repo),
                 line.result_id or "",
                 safe_cell(line.note),
+                safe_cell(line.adjusted_by),
             ]
         )
     return out.getvalue()

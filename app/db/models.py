@@ -244,9 +244,14 @@ class OutboxJob(SQLModel, table=True):
 
 
 class LedgerKind(StrEnum):
-    """Why an account's money moved."""
+    """Why an account's money moved.
 
-    CREDIT = "credit"  # free credit on install
+    An operator's manual adjustment (app.billing.adjustments) is a CREDIT, positive or negative, with the
+    operator's login in `adjusted_by` and the reason in `note`: money neither paid for (TOPUP) nor spent on
+    answers (DEBIT), and readers of the public ledger (DESIGN.md's four kinds) and older replicas keep working.
+    """
+
+    CREDIT = "credit"  # free credit on install, or an operator's adjustment (then `adjusted_by` is set)
     TOPUP = "topup"
     DEBIT = "debit"  # a generation's charge
     REFUND = "refund"
@@ -265,6 +270,8 @@ class LedgerEntry(SQLModel, table=True):
     repository_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     result_id: str | None = None
     note: str | None = None
+    # The GitHub login of the operator who made this adjustment (kind CREDIT; `note` holds the reason).
+    adjusted_by: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from tests.support.payloads import installation_payload
-from tests.support.process import serve_process
+from tests.support.process import free_port, serve_process
 from tests.support.webhook_examples import sign_payload
 
 SECRET = "browser-secret"
@@ -27,7 +27,9 @@ def serve_installed(
     """`contextjson serve` with the App installed on acme/widgets holding `files` (its check run done)."""
     repo = fake_github.add_repo("acme", "widgets", files=files)
     fake_github.add_installation(INSTALLATION_ID, repo.owner.login, [repo.id])
+    port = free_port()
     full_env = {
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",  # where GitHub and Stripe send the browser back to
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         "REDIS_URL": "",
         "GITHUB_API_URL": fake_github.url,
@@ -39,7 +41,7 @@ def serve_installed(
         "SNAPSHOT_CACHE_DIR": str(tmp_path / "snapshots"),
         **(env or {}),
     }
-    with serve_process(full_env, log_path=tmp_path / "serve.log") as base:
+    with serve_process(full_env, log_path=tmp_path / "serve.log", port=port) as base:
         account = fake_github.account(repo.owner.login)
         body = json.dumps(installation_payload("created", INSTALLATION_ID, account, [repo])).encode()
         headers = {
