@@ -27,8 +27,8 @@ RECENT = 10
 # The notices a form's 303 may ask for (`?saved=`): fixed words, so nothing from the address is echoed as is.
 NOTICES = {
     "cap": "The monthly cap is saved: the next new answer is checked against it.",
-    "paused": 'Paused "{context}": visitors get its last answer, and nothing new is paid for.',
-    "resumed": 'Resumed "{context}": its next click makes a new answer when one is needed.',
+    "paused": "Paused “{context}”: visitors get its last answer, and nothing new is paid for.",
+    "resumed": "Resumed “{context}”: its next click makes a new answer when one is needed.",
 }
 
 
