@@ -1,10 +1,11 @@
-"""`contextjson` command: serve, worker, migrate."""
+"""`contextjson` command: serve, worker, migrate, apikey."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from app.api_keys.cli import add_commands as add_apikey_commands
 from app.logs import configure_logging
 from app.settings import get_settings
 
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--check", action="store_true", help="exit 0 if this host's worker is alive (probe)")
     worker.set_defaults(handler=_worker)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+    add_apikey_commands(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from app.settings import Settings
 from app.topups.service import create_topup
 from app.topups.stripe_api import StripeGateway
 from dashboard.billing import billing_page, checkout_origin
+from dashboard.keys import KEY_HANDLERS
 from dashboard.overview import overview
 from dashboard.pages import app_install_url, render
 from dashboard.repo_routes import ROUTES as REPO_ROUTES
@@ -100,7 +101,7 @@ async def billing_topup(
 
 owner_router = Router(
     path="/dashboard",
-    route_handlers=[dashboard_page, billing, billing_topup, *REPO_ROUTES],
+    route_handlers=[dashboard_page, billing, billing_topup, *KEY_HANDLERS, *REPO_ROUTES],
     guards=[logged_in],
     middleware=[RESPONSE_COOKIES],  # a renewed session's cookie, or a dead one's removal
     tags=["dashboard"],

@@ -31,6 +31,7 @@ def _admin_url() -> str:
 ADMIN_URL = _admin_url()
 
 TABLES = [
+    "api_keys",
     "usage_days",
     "usage_referrers",
     "usage_viewers",

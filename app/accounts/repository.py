@@ -241,3 +241,9 @@ async def account_among_by_login(session: AsyncSession, account_ids: Iterable[in
         return None
     stmt = select(Account).where(col(Account.id).in_(ids), func.lower(col(Account.login)) == login.lower())
     return (await session.execute(stmt)).scalars().first()
+
+
+async def account_by_login(session: AsyncSession, login: str) -> Account | None:
+    """The account with this login (case-insensitive), whoever may reach it: for operator commands only."""
+    stmt = select(Account).where(func.lower(col(Account.login)) == login.lower()).order_by(col(Account.id))
+    return (await session.execute(stmt)).scalars().first()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 
 from app.api.account import get_account
+from app.api.keys import delete_key, list_keys, post_key
 from app.api.ledger import get_ledger, get_ledger_csv
 from app.api.repos import get_repos, patch_context, patch_repo
 from app.api.topup import post_topup
@@ -20,6 +21,9 @@ router = Router(
         get_ledger_csv,
         post_topup,
         get_usage,
+        list_keys,
+        post_key,
+        delete_key,
         get_usage_csv,
         get_repos,
         patch_repo,

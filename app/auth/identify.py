@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from app.api_keys.authenticator import api_key_viewer
 from app.auth.errors import LoginRequired
 from app.auth.next_path import login_link
 from app.auth.session_auth import session_viewer
 from app.auth.viewer import Authenticator, Connection, Viewer, check_csrf, current_viewer
 from app.errors import RedirectInstead
 
-# Tried in order. API keys (issue 9) go first: a request with `Authorization: Bearer` is judged by its key.
-AUTHENTICATORS: list[Authenticator] = [session_viewer]
+# Tried in order. API keys go first: a request with `Authorization: Bearer` is judged by its key alone.
+AUTHENTICATORS: list[Authenticator] = [api_key_viewer, session_viewer]
 
 API_PREFIX = "/api/"
 
@@ -35,7 +36,8 @@ def login_required(connection: Connection) -> Exception:
     path = connection.scope.get("path", "")
     if path.startswith(API_PREFIX) or path == API_PREFIX.rstrip("/"):
         return LoginRequired(
-            "Log in with GitHub first (/login): the API answers requests that carry the dashboard's session.",
+            "Log in with GitHub first (/login), or send an API key as `Authorization: Bearer <key>`: the API "
+            "answers requests that carry the dashboard's session or a key of the account.",
             headers={"WWW-Authenticate": 'Bearer realm="contextjson"'},
         )
     return RedirectInstead(login_url(connection))

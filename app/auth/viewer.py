@@ -34,6 +34,7 @@ class Viewer:
     via: Literal["session", "api_key"] = "session"
     # Forms and API calls made with the session cookie send this back (session viewers only).
     csrf_token: str | None = None
+    api_key_id: int | None = None  # the key a request authenticated with (its cap and usage)
 
     def may_reach(self, account_id: int | None) -> bool:
         """Whether this viewer may read and change the account's data."""

@@ -491,3 +491,23 @@ class UsageVisitor(SQLModel, table=True):
     day: date = Field(sa_column=Column(Date, primary_key=True))
     repository_id: int = _repository_key()
     visitor: str = Field(primary_key=True)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key of an account. Only a keyed hash of the key is stored; `prefix` (shown, unique) finds it.
+
+    A revoked key keeps its row (the ledger and usage may name it); `revoked_at` ends it at once.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(sa_column=Column(Integer, ForeignKey("accounts.id"), nullable=False, index=True))
+    name: str
+    prefix: str = Field(sa_column=Column(AutoString(32), unique=True, nullable=False))
+    key_hash: str = Field(sa_column=Column(AutoString(64), nullable=False))
+    monthly_cap_micros: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_by: str  # the GitHub login (or "cli") that created it
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
