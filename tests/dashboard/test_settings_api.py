@@ -12,7 +12,8 @@ from typing import Any
 from app.auth.viewer import CSRF_HEADER
 from app.usage.csv_export import usage_csv
 from app.usage.report import UsageFigures, UsageReport
-from tests.auth.helpers import log_in
+from tests.api_keys.helpers import as_key, create_key
+from tests.auth.helpers import install, log_in
 from tests.conftest import Service
 from tests.dashboard.helpers import csrf_token, mixed_run, signed_in_owner
 from tests.support.openapi import assert_matches_component
@@ -119,3 +120,18 @@ def test_usage_csv_cells_never_run_as_formulas() -> None:
     [header, row] = list(csv.reader(io.StringIO(usage_csv(UsageReport(date(2026, 11, 1), date(2026, 11, 30), [day])))))
     assert header[:3] == ["day", "repo", "context_id"] and header[-1] == "cost_usd"
     assert row == ["2026-11-02", "'=HYPERLINK(x)/repo", "'-ctx", "1", "0", "1", "0", "10", "5", "0.000100"]
+
+
+async def test_an_api_key_changes_its_own_accounts_settings_only(service: Service, fake_github: Any) -> None:
+    """A key is not an ambient credential: no CSRF token, and only the key's account."""
+    await signed_in_owner(service, fake_github)
+    key = (await create_key(service, account="acme")).json()["key"]
+    changed = await as_key(service, "PATCH", REPO, key, json={"monthly_cap_usd": "2"})
+    assert changed.status_code == 200 and changed.json()["monthly_cap_usd"] == "2.000000"
+    assert (await as_key(service, "GET", "/api/repos", key)).json()[0]["monthly_cap_usd"] == "2.000000"
+
+    await install(service, fake_github, 4242, "mallory")
+    await log_in(service, fake_github, "mallory")
+    theirs = (await create_key(service)).json()["key"]
+    refused = await as_key(service, "PATCH", f"{REPO}/contexts/explain", theirs, json={"paused": True})
+    assert_problem(refused, 404, "repo.not_found")
