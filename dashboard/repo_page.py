@@ -22,6 +22,7 @@ from app.settings import Settings
 from app.usage.recent import RecentResult, recent_results
 from app.usage.report import NamedClicks, usage_report
 from dashboard.figures import Totals, activity, report_start, today_utc, traffic_chart
+from dashboard.pages import dollars
 
 RECENT = 10
 # The notices a form's 303 may ask for (`?saved=`): fixed words, so nothing from the address is echoed as is.
@@ -61,7 +62,7 @@ class RepoPage:
         if self.cap_input is not None:
             return self.cap_input
         cap = self.settings.monthly_cap_usd
-        return cap.rstrip("0").rstrip(".") if cap is not None else ""
+        return dollars(cap).removeprefix("$") if cap is not None else ""  # "12.50", not "12.500000"
 
 
 def notice_text(saved: str | None, context: str | None) -> str | None:

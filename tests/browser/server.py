@@ -22,7 +22,12 @@ INSTALLATION_ID = 77
 
 @contextmanager
 def serve_installed(
-    fake_github: Any, fake_llm: Any, tmp_path: Path, files: dict[str, str], env: dict[str, str] | None = None
+    fake_github: Any,
+    fake_llm: Any,
+    tmp_path: Path,
+    files: dict[str, str],
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """`contextjson serve` with the App installed on acme/widgets holding `files` (its check run done)."""
     repo = fake_github.add_repo("acme", "widgets", files=files)
@@ -39,7 +44,7 @@ def serve_installed(
         "SNAPSHOT_CACHE_DIR": str(tmp_path / "snapshots"),
         **(env or {}),
     }
-    with serve_process(full_env, log_path=tmp_path / "serve.log") as base:
+    with serve_process(full_env, log_path=tmp_path / "serve.log", port=port) as base:
         account = fake_github.account(repo.owner.login)
         body = json.dumps(installation_payload("created", INSTALLATION_ID, account, [repo])).encode()
         headers = {

@@ -44,7 +44,7 @@ async def test_the_monthly_cap_form(service: Service, fake_github: Any) -> None:
     assert await cap_of(installed) == 12_500_000
     page = await service.client.get(saved.headers["location"])
     assert 'id="notice"' in page.text and "The monthly cap is saved" in page.text
-    assert 'data-cap-usd="12.500000">$12.50<' in page.text and 'value="12.5"' in page.text
+    assert 'data-cap-usd="12.500000">$12.50<' in page.text and 'value="12.50"' in page.text
 
     for bad, reason in (("-1", "cannot be negative"), ("twelve", "is not an amount"), ("1e30", "reasonable size")):
         shown = await service.client.post(f"{PAGE}/cap", data={"monthly_cap_usd": bad, "csrf_token": token})

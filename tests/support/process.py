@@ -33,12 +33,14 @@ def serve_process(
     timeout: float = 30.0,
     log_level: str | None = "warning",
     extra_args: Sequence[str] = (),
+    port: int | None = None,
 ) -> Iterator[str]:
     """Start `contextjson serve`, wait for /healthz to answer 200, yield the base URL, stop it.
 
     `log_level=None` leaves the command's own default, as a user who types `contextjson serve` gets it.
+    `port`: a port chosen beforehand (e.g. one PUBLIC_URL names, for the login's callback); default: a free one.
     """
-    port = free_port()
+    port = port or free_port()
     full_env = {**os.environ, **env}
     cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), *extra_args]
     if log_level is not None:
