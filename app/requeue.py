@@ -15,12 +15,16 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import outbox
+from app.completions.accounting import release_abandoned_calls
 from app.jobs_catalog import generate_job, process_delivery_job
 from app.queue import JobQueue
 from app.results.repository import unfinished_result_ids
 from app.webhooks.repository import stale_pending_ids
 
 log = logging.getLogger("contextjson.jobs")
+# An API call still open this long after it started has lost its process (no call lasts longer than the model
+# API's total timeout, 10 minutes by default): its reservation is given back.
+ABANDONED_CALL_AFTER = timedelta(minutes=30)
 
 
 async def requeue_unfinished(sessions: async_sessionmaker[AsyncSession], queue: JobQueue, older_than: timedelta) -> int:
@@ -34,6 +38,7 @@ async def requeue_unfinished(sessions: async_sessionmaker[AsyncSession], queue: 
         results = await unfinished_result_ids(session, older_than)
         followups = await outbox.stale(session, older_than)
     sent = await outbox.dispatch(sessions, queue, followups)
+    await release_abandoned_calls(sessions, max(older_than, ABANDONED_CALL_AFTER))
     for call in [*map(process_delivery_job, deliveries), *map(generate_job, results)]:
         await queue.enqueue(call)
     if deliveries or results or sent:

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     # LOW_BALANCE_DAYS at the rate of the last 7 days' spend.
     low_balance_usd: Decimal = Field(default=Decimal(1), ge=0)
     low_balance_days: int = Field(default=7, ge=0, le=366)
+    # OpenAI-compatible API: requests per API key per minute, in each web process (429 with Retry-After beyond).
+    api_requests_per_minute: int = Field(default=600, ge=1)
     # uvicorn's access log: one line per request. Off by default, since on a cached visitor link the line costs
     # more than the answer; `contextjson serve --access-log` (or ACCESS_LOG=1) turns it on.
     access_log: bool = False

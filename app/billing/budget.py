@@ -115,6 +115,22 @@ async def _lock(session: AsyncSession, model: type[Row], key: Any) -> Row | None
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def lock_account(session: AsyncSession, account_id: int) -> Account | None:
+    """The account alone, locked (step 1 of the lock order), for money moved before any result exists."""
+    return await _lock(session, Account, account_id)
+
+
+async def reserve_on_account(session: AsyncSession, account_id: int, amount_micros: int) -> bool:
+    """Promise `amount_micros` of the account's available balance; False (nothing changed) when it lacks it."""
+    stmt = (
+        update(Account)
+        .where(col(Account.id) == account_id)
+        .where(col(Account.balance_micros) - col(Account.reserved_micros) >= amount_micros)
+        .values(reserved_micros=col(Account.reserved_micros) + amount_micros)
+    )
+    return bool((await session.execute(stmt)).rowcount == 1)  # type: ignore[attr-defined]
+
+
 async def lock_for_money(session: AsyncSession, result_id: str, *, repository: bool = False) -> Locked | None:
     """Lock the account, (the repository,) then the result, in that order; None when the result is gone."""
     owners = select(col(Result.account_id), col(Result.repository_id)).where(col(Result.id) == result_id)
@@ -142,13 +158,7 @@ async def reserve(session: AsyncSession, locked: Locked, amount_micros: int) -> 
     assert result.account_id is not None
     if await _over_repo_cap(session, locked.repository, amount_micros):
         return Refusal.REPO_CAP
-    stmt = (
-        update(Account)
-        .where(col(Account.id) == result.account_id)
-        .where(col(Account.balance_micros) - col(Account.reserved_micros) >= amount_micros)
-        .values(reserved_micros=col(Account.reserved_micros) + amount_micros)
-    )
-    if (await session.execute(stmt)).rowcount != 1:  # type: ignore[attr-defined]
+    if not await reserve_on_account(session, result.account_id, amount_micros):
         return Refusal.BUDGET_EXHAUSTED
     result.reserved_micros = amount_micros
     session.add(result)

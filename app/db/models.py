@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -352,6 +353,10 @@ class Result(SQLModel, table=True):
     error_code: str | None = None
     error: str | None = Field(default=None, sa_column=Column(Text))
     client_hash: str | None = None
+    # API calls (kind "api"): the key that paid, and whether the caller asked to keep the answer (`store`).
+    # An unstored call keeps only its accounting (tokens, cost) and has no page.
+    api_key_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("api_keys.id"), index=True))
+    stored: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True, server_default=true()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
     started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
     finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))

@@ -125,6 +125,25 @@ class LLMClient:
 
     # --- retries -------------------------------------------------------------------------------------
 
+    @property
+    def total_timeout(self) -> float:
+        return self._total_timeout
+
+    @contextlib.asynccontextmanager
+    async def passthrough(self, body: dict[str, Any], *, stream: bool) -> AsyncIterator[httpx.Response]:
+        """One call with a caller's own body (the OpenAI-compatible API), whatever its status; body unread.
+
+        No retries: the caller is a program with its own retry policy (the OpenAI SDK retries 429 and 5xx),
+        and a streamed answer cannot be taken back once relayed.
+        """
+        accept = "text/event-stream" if stream else "application/json"
+        request = self._http.build_request("POST", self._url, json=body, headers={"Accept": accept})
+        response = await self._http.send(request, stream=True)
+        try:
+            yield response
+        finally:
+            await response.aclose()
+
     async def _with_retries(
         self, attempt: Callable[[Deadline], Awaitable[Completion]], before_retry: Callable[[], Awaitable[None]]
     ) -> Completion:

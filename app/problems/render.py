@@ -59,8 +59,13 @@ _OPENAI_TYPES = {
 }
 
 
+# Codes shared with the rest of the service, as OpenAI's clients know them.
+_OPENAI_CODES = {"auth.invalid_api_key": "invalid_api_key", "http.invalid_request": "invalid_request_error"}
+
+
 def openai_response(problem: Problem) -> Response[bytes]:
     """`{"error": {"message", "type", "code", "param"}}`, as the OpenAI API (and its SDKs) speak it."""
-    error = {"message": problem.detail, "type": openai_error_type(problem.status), "code": problem.code, "param": None}
+    code = _OPENAI_CODES.get(problem.code, problem.code)
+    error = {"message": problem.detail, "type": openai_error_type(problem.status), "code": code, "param": None}
     body = json.dumps({"error": error}).encode()
     return Response(body, status_code=problem.status, media_type="application/json", headers=dict(problem.headers))

@@ -50,7 +50,7 @@ async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository 
         raise NotFound(_no_such_answer(result_id[:40]), code="results.not_found")
     async with sessions() as session:
         result = await results_sql.get_result(session, result_id)
-        if result is None:
+        if result is None or not result.stored:  # an API call made without `store` keeps no page
             raise NotFound(_no_such_answer(result_id), code="results.not_found")
         repo = await session.get(Repository, result.repository_id) if result.repository_id else None
         if repo is not None:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.db.models import Result, ResultStatus, utcnow
+from app.db.models import Result, ResultKind, ResultStatus, utcnow
 from app.db.upsert import insert_ignore
 
 _LIVE = text(f"status <> '{ResultStatus.FAILED}'")
@@ -73,6 +73,7 @@ async def unfinished_result_ids(
         .where(
             col(Result.status).in_([ResultStatus.PENDING, ResultStatus.STREAMING]),
             col(Result.created_at) <= utcnow() - older_than,
+            col(Result.kind) == ResultKind.LINK,  # API calls run in the web process (app.completions.accounting)
         )
         .order_by(col(Result.created_at))
         .limit(limit)

@@ -23,6 +23,9 @@ BADGE = "/{owner}/{repo}/context/{context_id}/badge.svg"
 PROBLEM = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
 # Error statuses whose body is not a problem: a failed readiness probe says which part failed.
 NOT_PROBLEMS = {("/healthz", "get", "503")}
+# The OpenAI-compatible routes answer errors in OpenAI's shape, which its SDKs read.
+OPENAI_ROUTES = {("/v1/chat/completions", "post"), ("/chat/completions", "post"), ("/v1/models", "get")}
+OPENAI_ERROR = {"schema": {"$ref": "#/components/schemas/OpenAIError"}}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 
@@ -99,6 +102,10 @@ def test_every_error_answer_is_the_problem_document(document: dict[str, Any]) ->
     for path, method, operation in _operations(document):
         for status, response in operation["responses"].items():
             if int(status) < 400 or (path, method, status) in NOT_PROBLEMS:
+                continue
+            if (path, method) in OPENAI_ROUTES:
+                assert response["content"] == {"application/json": OPENAI_ERROR}, (path, method, status)
+                assert "`" in response["description"], (path, method, status)
                 continue
             errors += 1
             assert response["content"] == {"application/problem+json": PROBLEM}, (path, method, status)

@@ -16,7 +16,7 @@ from tests.links.helpers import install_repo
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]{22,})'")
 # A value for each kind of path parameter, so every route can be asked (most answer a refusal page).
-PARAMETER_VALUES = {"str": "x", "path": "main/context/explain"}
+PARAMETER_VALUES = {"str": "x", "int": "1", "path": "main/context/explain"}
 
 
 def assert_strict_page(resp: httpx.Response) -> str:

@@ -1,0 +1,104 @@
+"""POST /v1/chat/completions (and /chat/completions), GET /v1/models: OpenAI's wire format, API keys only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.response import Response, Stream
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.api_keys.authenticator import api_key_viewer
+from app.completions.accounting import Payer
+from app.completions.docs import COMPLETION_RESPONSES, MODELS_RESPONSES
+from app.completions.errors import MissingApiKey, RateLimited
+from app.completions.ratelimit import KeyRateLimiter
+from app.completions.relay import relay, replay, start_stream
+from app.completions.request import parse_call
+from app.completions.service import CompletionClients, cached, cached_payload, complete, open_call
+from app.guards import ANONYMOUS
+from app.llm import LLMClient
+from app.models_catalog import ModelCatalog
+from app.problems.handler import OPENAI_ERRORS
+from app.settings import Settings
+
+CACHE_HEADER = "x-cache"  # `X-Cache: use`: answer from a kept identical call, at no cost
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+async def _payer(request: Request[Any, Any, State], settings: Settings) -> Payer:
+    viewer = await api_key_viewer(request)
+    if viewer is None or viewer.api_key_id is None:
+        raise MissingApiKey(
+            "You didn't provide an API key. Send it as `Authorization: Bearer <key>`; create one on the dashboard.",
+            headers={"WWW-Authenticate": 'Bearer realm="contextjson"'},
+        )
+    limiter: KeyRateLimiter | None = getattr(request.app.state, "api_rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.api_rate_limiter = KeyRateLimiter(settings.api_requests_per_minute)
+    wait = limiter.retry_after(viewer.api_key_id)
+    if wait is not None:
+        raise RateLimited(
+            f"This key made more than {settings.api_requests_per_minute} requests in a minute.", retry_after=wait
+        )
+    (account_id,) = viewer.account_ids
+    return Payer(account_id, viewer.api_key_id)
+
+
+@post(
+    ["/v1/chat/completions", "/chat/completions"],
+    opt={"errors": OPENAI_ERRORS},
+    status_code=200,
+    summary="Chat completions (OpenAI-compatible)",
+    responses=COMPLETION_RESPONSES,
+)
+async def chat_completions(
+    request: Request[Any, Any, State],
+    settings: NamedDependency[Settings],
+    sessions: NamedDependency[async_sessionmaker[AsyncSession]],
+    llm: NamedDependency[LLMClient],
+    catalog: NamedDependency[ModelCatalog],
+) -> Response[Any]:
+    """OpenAI's chat completions, billed to the key's account; `store: true` keeps the answer at `/r/{id}`."""
+    payer = await _payer(request, settings)
+    call = parse_call(await request.body(), catalog)
+    clients = CompletionClients(settings, sessions, llm, catalog)
+    if request.headers.get(CACHE_HEADER, "").strip().lower() == "use":
+        hit = await cached(clients, payer.account_id, call)
+        if hit is not None:
+            return _cached_answer(cached_payload(hit), call.stream, call.include_usage)
+    opened = await open_call(clients, call, payer)
+    if not call.stream:
+        return Response(await complete(clients, opened), media_type="application/json", headers=opened.headers())
+    response, upstream = await start_stream(clients, opened)
+    return Stream(
+        relay(clients, opened, response, upstream),
+        media_type="text/event-stream",
+        headers={**_SSE_HEADERS, **opened.headers()},
+    )
+
+
+def _cached_answer(payload: dict[str, Any], stream: bool, include_usage: bool) -> Response[Any]:
+    headers = {"X-Cache": "hit"}
+    if payload.get("result_url"):
+        headers["X-Result-URL"] = payload["result_url"]
+    if stream:
+        return Stream(replay(payload, include_usage), media_type="text/event-stream", headers=_SSE_HEADERS | headers)
+    return Response(payload, headers=headers)
+
+
+@get("/v1/models", opt={"errors": OPENAI_ERRORS}, summary="Models (OpenAI-compatible)", responses=MODELS_RESPONSES)
+async def list_models(
+    request: Request[Any, Any, State],
+    settings: NamedDependency[Settings],
+    catalog: NamedDependency[ModelCatalog],
+) -> dict[str, Any]:
+    """The models this service offers, in OpenAI's list shape."""
+    await _payer(request, settings)
+    models = [{"id": name, "object": "model", "created": 0, "owned_by": "contextjson"} for name in catalog.models]
+    return {"object": "list", "data": models}
+
+
+router = Router(path="/", route_handlers=[chat_completions, list_models], guards=ANONYMOUS, tags=["completions"])
