@@ -25,6 +25,7 @@ from app.auth.identify import require_viewer
 from app.auth.viewer import Viewer
 from app.clients import Clients
 from app.github_source import AppGitHub
+from app.links.invalidation import InvalidationBus
 from app.llm import LLMClient
 from app.models_catalog import ModelCatalog
 from app.queue import JobQueue
@@ -82,6 +83,11 @@ async def provide_viewer(request: Request) -> Viewer:  # type: ignore[type-arg]
     return await require_viewer(request)
 
 
+def provide_invalidation(state: State) -> InvalidationBus:
+    """Tells every web process to drop cached links (settings that change how links answer, e.g. a pause)."""
+    return _clients(state).invalidation
+
+
 def provide_stripe(state: State) -> StripeGateway:
     """The Stripe API client; its calls answer a clear 503 when STRIPE_SECRET_KEY is not set."""
     return _clients(state).stripe
@@ -99,4 +105,5 @@ DEPENDENCIES = {
     "catalog": Provide(provide_catalog, sync_to_thread=False),
     "viewer": Provide(provide_viewer),
     "stripe": Provide(provide_stripe, sync_to_thread=False),
+    "invalidation": Provide(provide_invalidation, sync_to_thread=False),
 }

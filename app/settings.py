@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     requeue_after_seconds: float = Field(default=20.0, ge=0)
     # Visitor clicks are counted in memory and added to the database this often (and on shutdown).
     usage_flush_seconds: float = Field(default=5.0, gt=0, le=300)
+    # The dashboard warns when an account's available balance is below LOW_BALANCE_USD, or would last fewer than
+    # LOW_BALANCE_DAYS at the rate of the last 7 days' spend.
+    low_balance_usd: Decimal = Field(default=Decimal(1), ge=0)
+    low_balance_days: int = Field(default=7, ge=0, le=366)
     # OpenAI-compatible API: requests per API key per minute, in each web process (429 with Retry-After beyond).
     api_requests_per_minute: int = Field(default=600, ge=1)
     # uvicorn's access log: one line per request. Off by default, since on a cached visitor link the line costs

@@ -6,6 +6,7 @@ Each chart is an <svg role="img"> with a <title>, one labelled shape per data po
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,17 +23,27 @@ class Series:
     values: Sequence[float]
     css_class: str  # e.g. "s-clicks": its colour is set in contextjson.css
     label: str = ""  # how one value reads in its tooltip ("12 clicks"); defaults to the number
+    # Exact text of each value (e.g. dollars "0.001234"), for tooltips and data-value; `values` only draw.
+    texts: Sequence[str] = ()
+
+    def shown(self, index: int) -> str:
+        """Value `index` as its tooltip says it (the label applied to its exact text, if any)."""
+        value: object = self.texts[index] if self.texts else self.values[index]
+        return self.label.format(value) if self.label else str(value)
+
+    def data(self, index: int) -> str:
+        return str(self.texts[index] if self.texts else self.values[index])
 
 
 def _scale(peak: float) -> float:
-    """A round upper bound for the y axis (1, 2, 5 × 10^n), so the gridline label reads well."""
+    """A round upper bound for the y axis (1, 2, 5 × 10^n, also below 1: spend can be fractions of a cent)."""
     if peak <= 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(peak))) - 1) if peak >= 1 else 1
-    for step in (1, 2, 5, 10):
-        if peak <= step * magnitude:
-            return float(step * magnitude)
-    return float(10 * magnitude)
+    magnitude = 10.0 ** math.floor(math.log10(peak))
+    for step in (1, 2, 5):
+        if peak <= step * magnitude * (1 + 1e-9):  # 0.002 is 2 × 0.001, whatever the float rounding
+            return float(f"{step * magnitude:.12g}")
+    return float(f"{10 * magnitude:.12g}")
 
 
 def _frame(title: str, days: Sequence[date], top: float, top_label: str, body: str) -> Markup:
@@ -53,8 +64,8 @@ def _frame(title: str, days: Sequence[date], top: float, top_label: str, body: s
     return Markup(svg)  # noqa: S704  (every text part above is escaped)
 
 
-def bar_chart(title: str, days: Sequence[date], series: Series, *, top_label: str | None = None) -> Markup:
-    """One bar per day (e.g. spend)."""
+def bar_chart(title: str, days: Sequence[date], series: Series, *, axis_format: str = "{:g}") -> Markup:
+    """One bar per day (e.g. spend); `axis_format` writes the axis's top value (e.g. "${:g}")."""
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     top = _scale(max(series.values, default=0))
     slot = plot_w / max(len(days), 1)
@@ -62,13 +73,13 @@ def bar_chart(title: str, days: Sequence[date], series: Series, *, top_label: st
     for i, (day, value) in enumerate(zip(days, series.values, strict=True)):
         height = plot_h * value / top
         x, y = _LEFT + i * slot + slot * 0.15, _TOP + plot_h - height
-        tip = f"{day.isoformat()}: {series.label.format(value) if series.label else value}"
+        tip = f"{day.isoformat()}: {series.shown(i)}"
         bars.append(
             f'<rect class="{escape(series.css_class)}" x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" '
-            f'height="{height:.1f}" data-day="{day.isoformat()}" data-value="{value}">'
+            f'height="{height:.1f}" data-day="{day.isoformat()}" data-value="{escape(series.data(i))}">'
             f"<title>{escape(tip)}</title></rect>"
         )
-    return _frame(title, days, top, top_label or f"{top:g}", "".join(bars))
+    return _frame(title, days, top, axis_format.format(top), "".join(bars))
 
 
 def line_chart(title: str, days: Sequence[date], series: Sequence[Series]) -> Markup:
@@ -81,11 +92,11 @@ def line_chart(title: str, days: Sequence[date], series: Sequence[Series]) -> Ma
         points = [(_LEFT + i * step, _TOP + plot_h - plot_h * value / top) for i, value in enumerate(line.values)]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         parts.append(f'<polyline class="{escape(line.css_class)}" fill="none" points="{path}"/>')
-        for (x, y), day, value in zip(points, days, line.values, strict=True):
-            tip = f"{day.isoformat()}: {line.label.format(value) if line.label else value} {line.name}"
+        for i, ((x, y), day) in enumerate(zip(points, days, strict=True)):
+            tip = f"{day.isoformat()}: {line.shown(i)} {line.name}"
             parts.append(
                 f'<circle class="{escape(line.css_class)}" cx="{x:.1f}" cy="{y:.1f}" r="2.5" '
-                f'data-series="{escape(line.name)}" data-day="{day.isoformat()}" data-value="{value}">'
+                f'data-series="{escape(line.name)}" data-day="{day.isoformat()}" data-value="{escape(line.data(i))}">'
                 f"<title>{escape(tip)}</title></circle>"
             )
         parts.append(

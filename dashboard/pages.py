@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import FileSystemLoader
 
@@ -24,6 +25,14 @@ def dollars(amount: str) -> str:
 
 
 _ENV.filters["dollars"] = dollars
+
+
+def repo_page_path(owner: str, repo: str) -> str:
+    """Where a repository's dashboard page is."""
+    return f"/dashboard/repos/{quote(owner, safe='')}/{quote(repo, safe='')}"
+
+
+_ENV.globals["repo_page_path"] = repo_page_path
 
 
 def render(template: str, **context: Any) -> str:

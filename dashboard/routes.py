@@ -26,6 +26,7 @@ from dashboard.keys import KEY_HANDLERS
 from dashboard.operator import operator_router
 from dashboard.overview import overview
 from dashboard.pages import app_install_url, render
+from dashboard.repo_routes import ROUTES as REPO_ROUTES
 
 # Owner pages show one person's figures: never kept by a shared cache, nor by the browser's back button cache.
 PRIVATE = {"Cache-Control": "private, no-store"}
@@ -101,7 +102,7 @@ async def billing_topup(
 
 owner_router = Router(
     path="/dashboard",
-    route_handlers=[dashboard_page, billing, billing_topup, *KEY_HANDLERS],
+    route_handlers=[dashboard_page, billing, billing_topup, *KEY_HANDLERS, *REPO_ROUTES],
     guards=[logged_in],
     middleware=[RESPONSE_COOKIES],  # a renewed session's cookie, or a dead one's removal
     tags=["dashboard"],

@@ -12,21 +12,25 @@ BADGE_FILE = "badge.svg"
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>|!~&$])")
 
 
-def visitor_link(public_base: str, owner: str, repo: str, branch: str, context_id: str) -> str:
-    """The visitor URL of one context entry on a branch."""
-    segments = (quote(part, safe="") for part in (owner, repo, "tree", branch, "context", context_id))
-    return public_base + "/" + "/".join(segments)
+def _repo_url(public_base: str, owner: str, repo: str, branch: str | None, *rest: str) -> str:
+    """owner/repo, then `tree/{branch}` unless branch is None (the default branch's short form), then `rest`."""
+    parts = (owner, repo, *(("tree", branch) if branch is not None else ()), *rest)
+    return public_base + "/" + "/".join(quote(part, safe="") for part in parts)
 
 
-def context_badge_url(public_base: str, owner: str, repo: str, branch: str, context_id: str) -> str:
-    """The README badge of one context entry on a branch."""
+def visitor_link(public_base: str, owner: str, repo: str, branch: str | None, context_id: str) -> str:
+    """The visitor URL of one context entry on a branch (None: whichever branch is the default)."""
+    return _repo_url(public_base, owner, repo, branch, "context", context_id)
+
+
+def context_badge_url(public_base: str, owner: str, repo: str, branch: str | None, context_id: str) -> str:
+    """The README badge of one context entry on a branch (None: the default branch)."""
     return f"{visitor_link(public_base, owner, repo, branch, context_id)}/{BADGE_FILE}"
 
 
-def repository_badge_url(public_base: str, owner: str, repo: str, branch: str) -> str:
-    """The repository's badge ("N contexts") for a branch."""
-    segments = (quote(part, safe="") for part in (owner, repo, "tree", branch, BADGE_FILE))
-    return public_base + "/" + "/".join(segments)
+def repository_badge_url(public_base: str, owner: str, repo: str, branch: str | None) -> str:
+    """The repository's badge ("N contexts") for a branch (None: the default branch)."""
+    return _repo_url(public_base, owner, repo, branch, BADGE_FILE)
 
 
 def markdown_text(text: str) -> str:
@@ -50,7 +54,9 @@ def badge_snippet(alt: str, image_url: str, link_url: str) -> Snippet:
     return Snippet(markdown=markdown, html=html)
 
 
-def context_snippet(public_base: str, owner: str, repo: str, branch: str, context_id: str, summary: str) -> Snippet:
+def context_snippet(
+    public_base: str, owner: str, repo: str, branch: str | None, context_id: str, summary: str
+) -> Snippet:
     """The README badge of one context: its summary as alt text, linking to its visitor link."""
     return badge_snippet(
         summary,

@@ -7,6 +7,7 @@ from typing import Any
 from tests.auth.helpers import install, log_in
 from tests.conftest import Service
 from tests.support.openapi import assert_matches_component
+from tests.support.payloads import installation_payload
 from tests.support.problems import BROWSER_ACCEPT, assert_problem
 
 
@@ -92,3 +93,60 @@ async def test_a_new_owner_is_shown_how_to_install_the_app(service: Service, fak
     assert page.status_code == 200 and page.headers["cache-control"] == "private, no-store"
     assert "Install the GitHub App" in page.text
     assert f'href="{fake_github.url}/apps/{fake_github.app_slug}/installations/new"' in page.text
+
+
+# The owner pages and settings routes of a repository: (method, path, form or JSON body, what its owner gets).
+_REPO_PAGES = [
+    ("GET", "/dashboard/repos/alice/tools", None, 200),
+    ("POST", "/dashboard/repos/alice/tools/cap", {"monthly_cap_usd": "3"}, 303),
+    ("POST", "/dashboard/repos/alice/tools/contexts/explain/pause", {"paused": "1"}, 303),
+]
+_REPO_API = [
+    ("GET", "/api/repos?account=alice", None, 200),
+    ("GET", "/api/usage.csv?account=alice", None, 200),
+    ("PATCH", "/api/repos/alice/tools", {"monthly_cap_usd": "3"}, 200),
+    ("PATCH", "/api/repos/alice/tools/contexts/explain", {"paused": True}, 200),
+]
+
+
+async def _send(service: Service, method: str, path: str, body: Any, token: str | None) -> Any:
+    if path.startswith("/api/"):
+        headers = {"x-csrf-token": token} if token else {}
+        return await service.client.request(method, path, json=body, headers=headers)
+    data = {**body, "csrf_token": token} if body is not None and token else body
+    return await service.client.request(method, path, data=data, headers={"Accept": BROWSER_ACCEPT})
+
+
+async def _token(service: Service) -> str:
+    page = (await service.client.get("/dashboard")).text
+    return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+async def test_repository_pages_and_settings_are_the_owners_alone(service: Service, fake_github: Any) -> None:
+    repo = fake_github.add_repo("alice", "tools", files={"context.json": '{"context": {"explain": {"summary": "S"}}}'})
+    fake_github.add_installation(101, "alice", [repo.id])
+    payload = installation_payload("created", 101, fake_github.account("alice"), [repo])
+    assert (await service.send_webhook("installation", payload)).status_code == 202
+    await service.drain_jobs()
+    await install(service, fake_github, 102, "bob")
+
+    for method, path, body, _ in [*_REPO_PAGES, *_REPO_API]:  # anonymous
+        resp = await _send(service, method, path, body, None)
+        if path.startswith("/api/"):
+            assert_problem(resp, 401, "auth.login_required")
+        else:
+            assert resp.status_code == 303 and resp.headers["location"].startswith("/login"), (method, path)
+
+    await log_in(service, fake_github, "bob")  # signed in, guessing alice's names
+    token = await _token(service)
+    for method, path, body, _ in [*_REPO_PAGES, *_REPO_API]:
+        resp = await _send(service, method, path, body, token)
+        assert resp.status_code == 404, (method, path, resp.status_code)
+        assert "tools" not in resp.text or "that you can see" in resp.text  # nothing of it beyond the name asked
+
+    await log_in(service, fake_github, "alice")
+    token = await _token(service)
+    for method, path, body, owners in [*_REPO_PAGES, *_REPO_API]:
+        if method != "GET":  # a change needs the session's CSRF token
+            assert (await _send(service, method, path, body, None)).status_code == 403, (method, path)
+        assert (await _send(service, method, path, body, token)).status_code == owners, (method, path)

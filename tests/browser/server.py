@@ -22,12 +22,17 @@ INSTALLATION_ID = 77
 
 @contextmanager
 def serve_installed(
-    fake_github: Any, fake_llm: Any, tmp_path: Path, files: dict[str, str], env: dict[str, str] | None = None
+    fake_github: Any,
+    fake_llm: Any,
+    tmp_path: Path,
+    files: dict[str, str],
+    env: dict[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """`contextjson serve` with the App installed on acme/widgets holding `files` (its check run done)."""
     repo = fake_github.add_repo("acme", "widgets", files=files)
     fake_github.add_installation(INSTALLATION_ID, repo.owner.login, [repo.id])
-    port = free_port()
+    port = port or free_port()
     full_env = {
         "PUBLIC_URL": f"http://127.0.0.1:{port}",  # where GitHub and Stripe send the browser back to
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
