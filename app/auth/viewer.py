@@ -34,6 +34,9 @@ class Viewer:
     via: Literal["session", "api_key"] = "session"
     # Forms and API calls made with the session cookie send this back (session viewers only).
     csrf_token: str | None = None
+    # The session's stored id hash (session viewers only): where the user's GitHub token is kept, and what
+    # private repositories' access checks are remembered by (app.private_repos).
+    session_id_hash: str | None = None
 
     def may_reach(self, account_id: int | None) -> bool:
         """Whether this viewer may read and change the account's data."""
