@@ -4,10 +4,12 @@ repository made public or private by webhook is served accordingly at once."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
+from app.auth import crypto
 from app.settings import Settings
-from tests.auth.helpers import log_in
+from tests.auth.helpers import log_in, web_sessions
 from tests.conftest import Service, running_service
 from tests.links.helpers import INSTALLATION_ID, Installed
 from tests.links.private import BADGES, JSON, LINK, answered_for, browser, install_private, user_repo_checks
@@ -120,3 +122,15 @@ async def test_when_github_cannot_say_the_answer_is_no_and_it_is_asked_again(
     refused = await service.client.get(LINK, headers=JSON)
     assert refused.status_code == 404 and refused.json()["code"] == "link.repo_not_found"
     assert (await service.client.get(LINK)).status_code == 303  # nothing was remembered of the failure
+
+
+async def test_a_token_github_renews_during_a_check_is_kept_on_the_session(service: Service, fake_github: Any) -> None:
+    fake_github.oauth.token_lifetime = timedelta(seconds=30)  # near its end: renewed on use
+    await install_private(service, fake_github, "alice")
+    await log_in(service, fake_github, "alice")
+    [before] = await web_sessions(service)
+    assert (await service.client.get(LINK)).status_code == 303
+    [after] = await web_sessions(service)
+    token = crypto.decrypt_json(service.clients.settings.secret_key, after.token_encrypted)
+    assert after.token_encrypted != before.token_encrypted and token is not None
+    assert fake_github.oauth.tokens[token["access_token"]].login == "alice"  # the one GitHub issued last
