@@ -19,6 +19,7 @@ from app.clients import Clients, build_clients, pick
 from app.context_files.checks import CheckClients
 from app.links.resolver import LinkResolver
 from app.logs import install_log_redaction
+from app.private_repos.access import RepoAccess
 from app.problems import EXCEPTION_HANDLERS
 from app.providers import DEPENDENCIES
 from app.queue import ArqJobQueue, InProcessJobQueue, JobQueue, load_in_process_jobs
@@ -66,6 +67,8 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
         job_queue = clients.require_queue()
         app.state.link_resolver = LinkResolver(pick(CheckClients, vars(clients)), job_queue)
         app.state.usage = usage = UsageCounter(clients.sessions, settings.secret_key)
+        # Who may read which private repository, as GitHub told this process lately (app.private_repos).
+        app.state.repo_access = RepoAccess(settings, clients.github, clients.sessions)
         usage.start(settings.usage_flush_seconds)
         clients.invalidation.attach(app.state.link_resolver)
         await clients.invalidation.start()  # cached links drop at once when another process changes them
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
                 await asyncio.gather(requeuing, return_exceptions=True)
             await usage.close()  # the clicks counted since the last flush, before the database goes away
             await app.state.link_resolver.close()
+            await app.state.repo_access.close()
             await clients.close()
 
     # Visitor links are counted by app.links.resolver instead: the generic middleware costs more than a

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     repo_generations_per_hour: int = 60  # uncached generations per repository per hour, whoever clicks
     branch_lookups_per_hour: int = 30  # GitHub lookups of not-yet-known branches per repository per hour
     branch_miss_ttl_seconds: float = 60.0  # how long "no such branch" is remembered (a push clears it)
+    # How long a web process believes GitHub's "this user may read this private repository" (app.private_repos).
+    private_access_ttl_seconds: float = Field(default=300.0, ge=0, le=3600)
     # Proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated); the client is the
     # right-most address not in this list. Set it to your ingress/load balancer networks.
     trusted_proxies: str = "127.0.0.1,::1"

@@ -165,6 +165,23 @@ class UserAPI:
             raise
         return data.get("state") == "active" and data.get("role") == "admin"
 
+    async def can_read_repository(self, owner: str, name: str, repo_id: int) -> bool:
+        """Whether the user may read the repository with GitHub id `repo_id`, now known as owner/name.
+
+        GET /repos/{owner}/{repo} with the user's token: GitHub documents that a GitHub App's user access
+        token reaches only what both the user and the App's installation can reach, and answers 404 (403
+        for some policies) for anything else. A 301 (renamed, our name is stale) or another id counts as no.
+        """
+        try:
+            data = await self._get(f"/repos/{segment(owner)}/{segment(name)}")
+        except OAuthFailed as exc:
+            if exc.error in ("http_301", "http_403", "http_404"):
+                return False
+            raise
+        permissions = data.get("permissions")
+        may_pull = permissions.get("pull", True) if isinstance(permissions, dict) else True
+        return data.get("id") == repo_id and bool(may_pull)
+
     async def _get(self, path: str) -> dict[str, Any]:
         try:
             resp = await self._client.get(self._api + path, headers=_API_HEADERS)

@@ -40,6 +40,13 @@ async def store_reach(
     await session.execute(update(WebSession).where(col(WebSession.id_hash) == id_hash).values(**values))
 
 
+async def store_token(session: AsyncSession, id_hash: str, token_encrypted: str) -> None:
+    """The user's token, renewed by GitHub while it was used."""
+    await session.execute(
+        update(WebSession).where(col(WebSession.id_hash) == id_hash).values(token_encrypted=token_encrypted)
+    )
+
+
 async def delete_session(session: AsyncSession, id_hash: str) -> None:
     await session.execute(delete(WebSession).where(col(WebSession.id_hash) == id_hash))
 

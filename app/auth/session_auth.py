@@ -62,6 +62,7 @@ def _viewer(settings: Settings, row: WebSession, account_ids: frozenset[int]) ->
         is_operator=row.login.lower() in operator_logins(settings.operator_logins),
         via="session",
         csrf_token=csrf_token_for(settings.secret_key, row.id_hash),
+        session_id_hash=row.id_hash,
     )
 
 

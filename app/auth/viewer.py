@@ -35,6 +35,9 @@ class Viewer:
     # Forms and API calls made with the session cookie send this back (session viewers only).
     csrf_token: str | None = None
     api_key_id: int | None = None  # the key a request authenticated with (its cap and usage)
+    # The session's stored id hash (session viewers only): where the user's GitHub token is kept, and what
+    # private repositories' access checks are remembered by (app.private_repos).
+    session_id_hash: str | None = None
 
     def may_reach(self, account_id: int | None) -> bool:
         """Whether this viewer may read and change the account's data."""

@@ -25,10 +25,14 @@ def _rendered(badge: Badge) -> tuple[bytes, str]:
     return svg, '"' + hashlib.sha256(svg).hexdigest()[:32] + '"'
 
 
-def badge_response(request: Request, badge: Badge) -> Response[bytes]:
-    """200 with the SVG, or 304 when the client already holds this exact badge."""
+def badge_response(request: Request, badge: Badge, *, private: bool = False) -> Response[bytes]:
+    """200 with the SVG, or 304 when the client already holds this exact badge.
+
+    `private`: a private repository's badge, shown to one signed-in visitor; no shared cache may keep it.
+    """
     svg, etag = _rendered(badge)
-    headers = {"Cache-Control": f"public, max-age={badge.max_age}, s-maxage={badge.max_age}", "ETag": etag}
+    cache = "private, no-store" if private else f"public, max-age={badge.max_age}, s-maxage={badge.max_age}"
+    headers = {"Cache-Control": cache, "ETag": etag}
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     # An explicit 200: the tree route that also serves badges says 303 by default.

@@ -2,9 +2,10 @@
 
 - a context badge (`…/context/{id}/badge.svg`): the id in blue when the branch's latest context.json has
   that context; in red ("{id}: invalid") when it is there with errors; grey when the file or the context
-  is not there, or the repository is not public (one word, "unavailable", so a private repository's name
-  is not confirmed). A branch never checked yet shows the id in blue (a click will read it) but is cached
-  briefly, so the badge catches up once it is known.
+  is not there, or the repository is not served (one word, "unavailable"). A private repository's badge
+  is marked with it (`Badge.private`): only a visitor admitted to it sees it, anyone else sees
+  "unavailable", exactly as for a repository that does not exist. A branch never checked yet shows the id
+  in blue (a click will read it) but is cached briefly, so the badge catches up once it is known.
 - a repository badge (`/{owner}/{repo}[/tree/{branch}]/badge.svg`): "N contexts" on the same rules.
 
 Grey and red badges are cached for a minute, blue ones for five (see app.links.badge_http).
@@ -12,7 +13,7 @@ Grey and red badges are cached for a minute, blue ones for five (see app.links.b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,7 @@ from app.db.models import ContextFileStatus, Repository
 from app.links.badge import BadgeColor
 from app.links.names import is_repository_name
 from app.links.refname import InvalidBranchName, check_branch_name
+from app.private_repos.access import PrivateRepo
 
 LABEL = "contextjson"
 SETTLED_SECONDS = 300  # a ready badge: what shields.io-like services use, and what GitHub's proxy honours
@@ -39,6 +41,8 @@ class Badge:
     color: BadgeColor
     max_age: int
     label: str = LABEL
+    # The repository when it is private: the badge is shown only to a visitor admitted to it.
+    private: PrivateRepo | None = None
 
 
 UNAVAILABLE = Badge("unavailable", BadgeColor.UNKNOWN, CHANGING_SECONDS)
@@ -50,10 +54,14 @@ async def context_badge(session: AsyncSession, owner: str, repo: str, branch: st
     """The badge of one context link (branch None: the default branch)."""
     if not is_context_id(context_id) or not _valid_branch(branch):
         return NOT_FOUND
-    shown = context_id[:_MAX_ID_CHARS]
-    found = await _public_repository(session, owner, repo)
+    found = await _served_repository(session, owner, repo)
     if found is None:
         return UNAVAILABLE
+    return _marked(found, await _context_badge(session, found, branch, context_id))
+
+
+async def _context_badge(session: AsyncSession, found: Repository, branch: str | None, context_id: str) -> Badge:
+    shown = context_id[:_MAX_ID_CHARS]
     outline = await _outline(session, found, branch)
     if outline is None:  # not checked yet: no claim either way
         return Badge(shown, BadgeColor.READY, CHANGING_SECONDS)
@@ -71,9 +79,13 @@ async def repository_badge(session: AsyncSession, owner: str, repo: str, branch:
     """The badge of a repository: how many contexts its branch (None: the default one) offers."""
     if not _valid_branch(branch):
         return NOT_FOUND
-    found = await _public_repository(session, owner, repo)
+    found = await _served_repository(session, owner, repo)
     if found is None:
         return UNAVAILABLE
+    return _marked(found, await _repository_badge(session, found, branch))
+
+
+async def _repository_badge(session: AsyncSession, found: Repository, branch: str | None) -> Badge:
     outline = await _outline(session, found, branch)
     if outline is None:
         return Badge("not checked yet", BadgeColor.UNKNOWN, CHANGING_SECONDS)
@@ -87,15 +99,20 @@ async def repository_badge(session: AsyncSession, owner: str, repo: str, branch:
     return Badge(count, BadgeColor.READY, SETTLED_SECONDS)
 
 
-async def _public_repository(session: AsyncSession, owner: str, repo: str) -> Repository | None:
-    """The repository under this name (or a former one: READMEs keep old URLs) if the public may see it."""
+async def _served_repository(session: AsyncSession, owner: str, repo: str) -> Repository | None:
+    """The repository under this name (or a former one: READMEs keep old URLs) if it is served, public or private."""
     if not is_repository_name(owner, repo):
         return None
     found = await repo_sql.find_repository(session, owner, repo)
     if found is None or not found.active:
         found = await find_by_old_name(session, owner, repo) or found
     seen = visibility(found, await installation_of(session, found))
-    return found if seen is Visibility.PUBLIC else None
+    return found if seen in (Visibility.PUBLIC, Visibility.PRIVATE) else None
+
+
+def _marked(found: Repository, badge: Badge) -> Badge:
+    """A private repository's badge carries the repository, so it is shown only to visitors admitted to it."""
+    return replace(badge, private=PrivateRepo.of(found)) if found.private else badge
 
 
 async def _outline(

@@ -10,8 +10,26 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
+
+from app.private_repos.access import PrivateRepo
 
 LinkKey = tuple[str, str, str, str]  # owner, repo (lower-case), branch ("" = default), context id
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateLink:
+    """A private repository's link: served only to a visitor admitted to `repo` (public links are a plain id)."""
+
+    result_id: str
+    repo: PrivateRepo
+
+
+CachedLink = str | PrivateLink  # a public link's result id, or a private one
+
+
+def result_id_of(cached: CachedLink) -> str:
+    return cached.result_id if isinstance(cached, PrivateLink) else cached
 
 
 class LinkCache:
@@ -21,19 +39,19 @@ class LinkCache:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._max_stale = max_stale_seconds
-        self._entries: OrderedDict[LinkKey, tuple[str, float]] = OrderedDict()  # result id, fresh until
+        self._entries: OrderedDict[LinkKey, tuple[CachedLink, float]] = OrderedDict()  # result, fresh until
 
     @staticmethod
     def key(owner: str, repo: str, branch: str | None, context_id: str) -> LinkKey:
         return (owner.lower(), repo.lower(), branch or "", context_id)
 
-    def get(self, key: LinkKey) -> str | None:
-        """The cached result id while fresh, else None."""
+    def get(self, key: LinkKey) -> CachedLink | None:
+        """The cached result while fresh, else None."""
         result_id, fresh = self.lookup(key)
         return result_id if fresh else None
 
-    def lookup(self, key: LinkKey) -> tuple[str | None, bool]:
-        """(result id or None, whether it is still fresh); entries too old to serve are dropped."""
+    def lookup(self, key: LinkKey) -> tuple[CachedLink | None, bool]:
+        """(result or None, whether it is still fresh); entries too old to serve are dropped."""
         entry = self._entries.get(key)
         if entry is None:
             return None, False
@@ -46,7 +64,7 @@ class LinkCache:
             return None, False
         return result_id, False
 
-    def put(self, key: LinkKey, result_id: str) -> None:
+    def put(self, key: LinkKey, result_id: CachedLink) -> None:
         if self._ttl <= 0:
             return
         self._entries[key] = (result_id, time.monotonic() + self._ttl)
@@ -70,5 +88,5 @@ class LinkCache:
 
     def forget_result(self, result_id: str) -> None:
         """Drop entries pointing at a result that failed (a new click should try again)."""
-        for key in [k for k, (rid, _) in self._entries.items() if rid == result_id]:
+        for key in [k for k, (cached, _) in self._entries.items() if result_id_of(cached) == result_id]:
             del self._entries[key]

@@ -16,15 +16,18 @@ from app.errors import AppError
 from app.github_source import GitHubAppNotConfigured
 from app.links import errors
 from app.links.badge_http import badge_response
+from app.links.badges import UNAVAILABLE
 from app.links.cache import LinkCache
 from app.links.clients import client_key
 from app.links.errors import ContextNotFound, LinkError
 from app.links.names import OWNER_NAME, REPO_NAME
 from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName, check_branch_name
-from app.links.resolve import LinkRequest
+from app.links.resolve import Admit, LinkRequest
 from app.links.resolver import REFUSED, LinkResolver
 from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, problem_responses
+from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
+from app.private_repos.gate import admitted_login, sign_in_offer
 from app.usage.counter import UsageCounter
 
 log = logging.getLogger("contextjson.links")
@@ -35,7 +38,6 @@ __all__ = ["OWNER_NAME", "branch_link", "default_branch_badge", "default_branch_
 _REFUSALS: list[type[AppError]] = [
     errors.RepoNotFound,
     errors.AppNotInstalled,
-    errors.PrivateRepository,
     errors.BranchNotFound,
     errors.ContextFileMissing,
     errors.ContextNotFound,
@@ -173,32 +175,66 @@ async def _serve_link(request: Request, owner: str, repo: str, branch: str | Non
     server: LinkResolver = state.link_resolver
     usage: UsageCounter = state.usage
     key = LinkCache.key(owner, repo, branch, context_id)
-    # Who opened a private repository's link (GitHub login), once visitors can log in; counted in usage.
-    viewer_login: str | None = None
 
-    def link() -> LinkRequest:
-        return LinkRequest(owner, repo, branch, context_id, _client_key(request, server))
+    def link(admit: Admit | None = None) -> LinkRequest:
+        return LinkRequest(owner, repo, branch, context_id, _client_key(request, server), admit)
 
     cached = server.cached(key, link)
     if cached is not None:
-        usage.click(cached, True, request.scope, viewer_login)
-        return _see_result(cached)
+        if isinstance(cached, str):  # a public repository's answer
+            usage.click(cached, True, request.scope)
+            return _see_result(cached)
+        return await _serve_private(request, owner, repo, cached.result_id, cached.repo, hit=True)
     try:
         # Only valid names ever reach the cache, the database or GitHub (checked on a miss: a hit was
         # checked when it was cached).
         _check_names(owner, repo, branch, context_id)
-        outcome = await server.resolve(key, link())
+        outcome = await server.resolve(key, link(lambda private: admitted_login(request, private)))
     except errors.RepositoryMoved as moved:
+        if moved.private is not None and await admitted_login(request, moved.private) is None:
+            raise await _unknown_repository(request, owner, repo) from None
         return _moved(moved, branch, context_id)
     except LinkError as exc:
         REFUSED.inc()
-        if exc.fallback_url and exc.fallback_result_id:  # a budget or rate refusal (LinkError.older)
-            # Never a dead end: show the last good answer, marked as older.
-            usage.click(exc.fallback_result_id, True, request.scope, viewer_login)
-            return Response(b"", status_code=303, headers={"Location": exc.fallback_url})
-        raise  # app.problems answers: a page for browsers, problem+json for everyone else
-    usage.click(outcome.result_id, not outcome.created, request.scope, viewer_login)
+        return await _refused(request, owner, repo, exc)
+    if outcome.private is not None:
+        return await _serve_private(request, owner, repo, outcome.result_id, outcome.private, hit=not outcome.created)
+    usage.click(outcome.result_id, not outcome.created, request.scope)
     return _see_result(outcome.result_id)
+
+
+async def _serve_private(
+    request: Request, owner: str, repo: str, result_id: str, private: PrivateRepo, *, hit: bool
+) -> Response:
+    """A private repository's answer, for a visitor GitHub says may read it (anyone else: an unknown repository)."""
+    login = await admitted_login(request, private)
+    if login is None:
+        raise await _unknown_repository(request, owner, repo)
+    request.app.state.usage.click(result_id, hit, request.scope, login)
+    return Response(b"", status_code=303, headers={"Location": f"/r/{result_id}", **PRIVATE_HEADERS})
+
+
+async def _refused(request: Request, owner: str, repo: str, exc: LinkError) -> Response:
+    """Why a link cannot be answered, or the last good answer instead, told only to whoever may know."""
+    login = None
+    if exc.private is not None:
+        login = await admitted_login(request, exc.private)
+        if login is None:
+            raise await _unknown_repository(request, owner, repo) from None
+    if isinstance(exc, errors.RepoNotFound):  # unknown, or private and not for this visitor: one answer
+        raise await _unknown_repository(request, owner, repo) from None
+    if exc.fallback_url and exc.fallback_result_id:  # a budget or rate refusal (LinkError.older)
+        # Never a dead end: show the last good answer, marked as older.
+        request.app.state.usage.click(exc.fallback_result_id, True, request.scope, login)
+        return Response(b"", status_code=303, headers={"Location": exc.fallback_url, **exc.extra_headers})
+    raise exc  # app.problems answers: a page for browsers, problem+json for everyone else
+
+
+async def _unknown_repository(request: Request, owner: str, repo: str) -> errors.RepoNotFound:
+    """The answer for a repository that is unknown, or private and not readable by this visitor: the same one."""
+    hint, links = await sign_in_offer(request)
+    detail = errors.unknown_repository_detail(owner, repo) + hint
+    return errors.RepoNotFound(detail, links=links, headers=dict(PRIVATE_HEADERS))
 
 
 def _check_names(owner: str, repo: str, branch: str | None, context_id: str) -> None:
@@ -219,7 +255,8 @@ def _moved(moved: errors.RepositoryMoved, branch: str | None, context_id: str) -
     """The same link under the repository's new owner/name (permanent, as GitHub's own redirects are)."""
     base = f"/{quote(moved.owner, safe='')}/{quote(moved.name, safe='')}"
     tree = f"/tree/{quote(branch, safe='/')}" if branch is not None else ""
-    return Response(b"", status_code=301, headers={"Location": f"{base}{tree}/context/{context_id}"})
+    private = PRIVATE_HEADERS if moved.private is not None else {}  # a 301 is cached by default
+    return Response(b"", status_code=301, headers={"Location": f"{base}{tree}/context/{context_id}", **private})
 
 
 def _see_result(result_id: str) -> Response:
@@ -235,6 +272,15 @@ def _client_key(request: Request, server: LinkResolver) -> str:
 async def _badge(
     request: Request, owner: str, repo: str, branch: str | None, context_id: str | None
 ) -> Response[bytes]:
-    """A context's badge (context_id None: the repository's), from stored facts only; never an error."""
+    """A context's badge (context_id None: the repository's), from stored facts only; never an error.
+
+    A private repository's badge is shown only to a visitor who may read it (a browser opening the badge
+    itself; GitHub's image proxy never signs in); anyone else gets the badge of an unknown repository.
+    """
     server: LinkResolver = request.app.state.link_resolver
-    return badge_response(request, await server.badge(owner, repo, branch, context_id))
+    badge = await server.badge(owner, repo, branch, context_id)
+    if badge.private is None:
+        return badge_response(request, badge)
+    if await admitted_login(request, badge.private) is None:
+        return badge_response(request, UNAVAILABLE)
+    return badge_response(request, badge, private=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from app.errors import AppError
+from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
 from app.results.older import OlderReason, older_answer_url
 
 
@@ -15,10 +16,25 @@ class LinkError(AppError):
     # Set on budget and rate refusals: with an earlier answer, the visitor sees it (marked older) instead.
     older: ClassVar[OlderReason | None] = None
 
-    def __init__(self, detail: str, *, fallback_result_id: str | None = None, retry_after: int | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        fallback_result_id: str | None = None,
+        retry_after: int | None = None,
+        links: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         self.fallback_result_id = fallback_result_id
-        links = [("Read the last answer (older)", self.fallback_url)] if self.fallback_url else []
-        super().__init__(detail, retry_after=retry_after, links=links)
+        # Set when the refusal is about a private repository: only a visitor who may read it may see it.
+        self.private: PrivateRepo | None = None
+        earlier = [("Read the last answer (older)", self.fallback_url)] if self.fallback_url else []
+        super().__init__(detail, retry_after=retry_after, links=[*earlier, *(links or [])], headers=headers)
+
+    def about_private(self, repo: PrivateRepo) -> None:
+        """This refusal speaks about a private repository: kept out of shared caches, shown only to its readers."""
+        self.private = repo
+        self.extra_headers.update(PRIVATE_HEADERS)
 
     @property
     def fallback_url(self) -> str | None:
@@ -36,8 +52,15 @@ class AppNotInstalled(LinkError):
     status_code, code, title = 404, "link.not_installed", "The contextjson App is not installed here"
 
 
-class PrivateRepository(LinkError):
-    status_code, code, title = 403, "link.private", "This repository is private"
+def unknown_repository_detail(owner: str, repo: str) -> str:
+    """What a link to a repository the visitor cannot see says: the same whether it is unknown or private."""
+    return (
+        f"contextjson does not know {owner}/{repo}: the repository does not exist, or the App is not installed on it."
+    )
+
+
+class PrivateRefused(RepoNotFound):
+    """A private repository this visitor may not read: answered exactly as a repository that does not exist."""
 
 
 class BranchNotFound(LinkError):
@@ -97,6 +120,7 @@ class RepositoryMoved(LinkError):
 
     status_code, code, title = 301, "link.moved", "This repository has moved"
 
-    def __init__(self, owner: str, name: str):
+    def __init__(self, owner: str, name: str, *, private: PrivateRepo | None = None):
         super().__init__(f"This repository is now {owner}/{name}.")
         self.owner, self.name = owner, name
+        self.private = private  # the new name of a private repository is told only to its readers

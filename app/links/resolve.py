@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from githubkit.exception import GitHubException
@@ -31,8 +32,12 @@ from app.db.models import ContextFile, ContextFileStatus, Repository, ResultKind
 from app.links import errors
 from app.links.branches import BranchLookups
 from app.links.ratelimit import RateLimiter
+from app.private_repos.access import PrivateRepo
 from app.results import repository as results_sql
 from app.results.ids import new_result_id
+
+# Whether the visitor who asks may read a private repository: their GitHub login, or None.
+Admit = Callable[[PrivateRepo], Awaitable[str | None]]
 
 
 @dataclass(frozen=True)
@@ -42,12 +47,17 @@ class LinkRequest:
     branch: str | None  # None: the default branch; otherwise a valid git branch name
     context_id: str
     client_key: str  # a hash of the client's network, for rate limiting
+    # Asked before anything is looked up or spent for a private repository; None: nobody may (a background
+    # refresh, which has no visitor).
+    admit: Admit | None = None
 
 
 @dataclass(frozen=True)
 class LinkOutcome:
     result_id: str
     created: bool  # a new generation must be queued
+    # The link's repository when it is private: each visitor must be admitted before seeing the result.
+    private: PrivateRepo | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,29 @@ class _Target:
 async def resolve_link(
     clients: CheckClients, req: LinkRequest, lookups: BranchLookups, limiter: RateLimiter
 ) -> LinkOutcome:
-    """Find or create the result a link points at; raises a LinkError saying why it can't."""
-    target = await _resolve_target(clients, req, lookups)
+    """Find or create the result a link points at; raises a LinkError saying why it can't.
+
+    A private repository's link goes no further than finding the repository unless `req.admit` lets the
+    visitor in; after that, every refusal is marked as being about that repository (LinkError.private).
+    """
+    async with clients.sessions() as session:
+        repo = await _active_repository(session, req)
+    private = PrivateRepo.of(repo) if repo.private else None
+    if private is not None and (req.admit is None or await req.admit(private) is None):
+        raise errors.PrivateRefused(errors.unknown_repository_detail(req.owner, req.repo))
+    try:
+        outcome = await _find_or_create(clients, req, lookups, limiter, repo)
+    except errors.LinkError as exc:
+        if private is not None:
+            exc.about_private(private)
+        raise
+    return replace(outcome, private=private)
+
+
+async def _find_or_create(
+    clients: CheckClients, req: LinkRequest, lookups: BranchLookups, limiter: RateLimiter, repo: Repository
+) -> LinkOutcome:
+    target = await _resolve_target(clients, req, lookups, repo)
     link_key = _link_key(target)
     async with clients.sessions() as session:
         existing = await results_sql.live_result_for_link(session, link_key)
@@ -76,9 +107,8 @@ async def resolve_link(
     return outcome
 
 
-async def _resolve_target(clients: CheckClients, req: LinkRequest, lookups: BranchLookups) -> _Target:
+async def _resolve_target(clients: CheckClients, req: LinkRequest, lookups: BranchLookups, repo: Repository) -> _Target:
     async with clients.sessions() as session:
-        repo = await _active_repository(session, req)
         branch = req.branch or repo.default_branch
         head = await heads.get_head(session, repo.id, branch) if branch else None
         context = await ctx_sql.latest_for_branch(session, repo.id, branch) if head and branch else None
@@ -103,24 +133,21 @@ def _link_key(target: _Target) -> str:
 
 
 async def _active_repository(session: AsyncSession, req: LinkRequest) -> Repository:
+    """The repository a link names, public or private; a private one that is not served is simply unknown."""
     repo = await repo_sql.find_repository(session, req.owner, req.repo)
-    name = f"{req.owner}/{req.repo}"
     if repo is None or not repo.active:
         moved = await find_by_old_name(session, req.owner, req.repo)
         if moved is not None:
-            raise errors.RepositoryMoved(moved.owner, moved.name)
+            private = PrivateRepo.of(moved) if moved.private else None
+            raise errors.RepositoryMoved(moved.owner, moved.name, private=private)
+    unknown = errors.RepoNotFound(errors.unknown_repository_detail(req.owner, req.repo))
     if repo is None:
-        raise errors.RepoNotFound(
-            f"contextjson does not know {name}: the repository does not exist, or the App is not installed on it."
-        )
+        raise unknown
     seen = visibility(repo, await installation_of(session, repo))
     if seen in (Visibility.GONE, Visibility.SUSPENDED):
-        raise errors.AppNotInstalled(f"The contextjson App is not (or no longer) installed on {name}.")
-    if seen is Visibility.PRIVATE:
-        raise errors.PrivateRepository(
-            f"{name} is private. Answers about private code are only shown to people who can read it; "
-            "visitor login is not available yet, so this link does not work for private repositories."
-        )
+        if repo.private:  # saying "not installed" would confirm that a private repository of that name exists
+            raise unknown
+        raise errors.AppNotInstalled(f"The contextjson App is not (or no longer) installed on {req.owner}/{req.repo}.")
     return repo
 
 
@@ -211,7 +238,14 @@ async def _create_result(
         "context_id": req.context_id,
         "model": target.model,
         "link_key": link_key,
-        "request": {"entry": target.entry, "owner": repo.owner, "repo": repo.name, "branch": target.branch},
+        "request": {
+            "entry": target.entry,
+            "owner": repo.owner,
+            "repo": repo.name,
+            "branch": target.branch,
+            # Asked by a visitor admitted to the private repository (app.results.generate may go ahead).
+            "private": repo.private,
+        },
         "client_hash": req.client_key,
         "text": "",
         "cost_micros": 0,

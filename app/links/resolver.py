@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from prometheus_client import Counter
@@ -18,8 +19,8 @@ from app.jobs_catalog import generate_job
 from app.links.badge_cache import BadgeCache, BadgeKey, badge_key
 from app.links.badges import Badge, context_badge, repository_badge
 from app.links.branches import BranchLookups
-from app.links.cache import LinkCache, LinkKey
-from app.links.errors import GitHubUnavailable, LinkError, RateLimited
+from app.links.cache import CachedLink, LinkCache, LinkKey, PrivateLink
+from app.links.errors import GitHubUnavailable, LinkError, PrivateRefused, RateLimited
 from app.links.ratelimit import make_rate_limiter
 from app.links.resolve import LinkOutcome, LinkRequest, resolve_link
 from app.queue import JobQueue
@@ -59,9 +60,11 @@ class LinkResolver:
             miss_ttl_seconds=settings.branch_miss_ttl_seconds,
         )
 
-    def cached(self, key: LinkKey, link: Callable[[], LinkRequest]) -> str | None:
+    def cached(self, key: LinkKey, link: Callable[[], LinkRequest]) -> CachedLink | None:
         """The cached result id (refreshing it in the background when stale), or None on a miss.
 
+        A private repository's link comes back as a PrivateLink, which the caller must admit the visitor to;
+        stale, it is a miss (looked up again on behalf of a visitor, never refreshed without one).
         `link` builds the full request only when a refresh needs it (hashing the client address costs
         more than a fresh hit).
         """
@@ -71,6 +74,8 @@ class LinkResolver:
         if fresh:
             HIT.inc()
         else:
+            if result_id.__class__ is not str:
+                return None
             STALE_HIT.inc()
             if key not in self._inflight:
                 task = self._start(key, link())
@@ -87,10 +92,10 @@ class LinkResolver:
             return await asyncio.shield(self._start(key, link))
         try:
             shared = await asyncio.shield(task)
-        except RateLimited:
-            # Another client's limit is not ours: look again on our own account.
+        except (RateLimited, PrivateRefused):
+            # Another client's limit, or a visitor refused a private repository: look again as ourselves.
             return await self._lookup(key, link)
-        return LinkOutcome(shared.result_id, created=False)
+        return replace(shared, created=False)
 
     def _start(self, key: LinkKey, link: LinkRequest) -> asyncio.Task[LinkOutcome]:
         task = asyncio.create_task(self._lookup(key, link))
@@ -114,7 +119,8 @@ class LinkResolver:
             await self._enqueue(outcome.result_id)
             log.info("links.generation_queued result=%s link=%s", outcome.result_id, "/".join(key))
         if epoch == self._epoch:
-            self.cache.put(key, outcome.result_id)
+            private = outcome.private
+            self.cache.put(key, outcome.result_id if private is None else PrivateLink(outcome.result_id, private))
         return outcome
 
     async def badge(self, owner: str, repo: str, branch: str | None, context_id: str | None) -> Badge:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from litestar import Request, get
 from litestar.di import NamedDependency
@@ -13,10 +14,12 @@ from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.engine import Sessions
-from app.db.models import Installation, Repository, Result, ResultStatus
+from app.db.models import Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
 from app.openapi import INVALID_REQUEST, problem_responses, text_alternatives
 from app.pages import html_response
+from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
+from app.private_repos.gate import admitted_login, sign_in_offer
 from app.results import repository as results_sql
 from app.results.broker import EventKind, StreamEvent, TokenBroker, TooManyWatchers
 from app.results.failures import public_error
@@ -31,7 +34,7 @@ _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset
 # What /r/… answers instead of a result (documented on the routes; raised by _load and the brokers).
 _REFUSALS = {
     **INVALID_REQUEST,
-    403: ["results.repository_private", "results.installation_suspended"],
+    403: ["results.installation_suspended"],
     404: ["results.not_found", "results.repository_gone"],
     503: [TooManyWatchers.code],
 }
@@ -44,32 +47,63 @@ _STREAM_DOC = ResponseSpec(
 )
 
 
-async def _load(sessions: Sessions, result_id: str) -> tuple[Result, Repository | None, str | None]:
-    """The result, its repository, and (for budget failures) the last good answer of the same context."""
-    if not is_result_id(result_id):
-        raise NotFound(_no_such_answer(result_id[:40]), code="results.not_found")
+@dataclass(frozen=True)
+class _Loaded:
+    result: Result
+    repo: Repository | None
+    fallback: str | None  # for a failed answer, the last good one of the same context
+    private: bool  # its repository is private: sent only to this admitted visitor, kept by no shared cache
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Result-Status": self.result.status.value, **(PRIVATE_HEADERS if self.private else {})}
+
+
+async def _load(request: Request, sessions: Sessions, result_id: str) -> _Loaded:
+    """The result, if this visitor may see it; refused as a result that does not exist otherwise.
+
+    Read on every request, so a repository made private or uninstalled stops here on every replica.
+    """
+    found = await _read(sessions, result_id) if is_result_id(result_id) else None
+    if found is None:
+        raise await _no_such_answer(request, result_id[:40])
+    result, repo, seen, fallback = found
+    if repo is None:
+        return _Loaded(result, None, fallback, private=False)
+    if repo.private and seen is not Visibility.PRIVATE:  # gone or suspended: no reason is given for it
+        raise await _no_such_answer(request, result_id)
+    _check_served(seen)
+    if seen is Visibility.PRIVATE and await admitted_login(request, PrivateRepo.of(repo)) is None:
+        raise await _no_such_answer(request, result_id)
+    return _Loaded(result, repo, fallback, private=seen is Visibility.PRIVATE)
+
+
+async def _read(
+    sessions: Sessions, result_id: str
+) -> tuple[Result, Repository | None, Visibility | None, str | None] | None:
+    """The result, its repository and what may be seen of it, and the last good answer of a failed one."""
     async with sessions() as session:
         result = await results_sql.get_result(session, result_id)
         if result is None or not result.stored:  # an API call made without `store` keeps no page
-            raise NotFound(_no_such_answer(result_id), code="results.not_found")
+            return None
         repo = await session.get(Repository, result.repository_id) if result.repository_id else None
-        if repo is not None:
-            # Read on every request, so a repository made private or uninstalled stops here on every replica.
-            _check_still_public(repo, await installation_of(session, repo))
+        seen = visibility(repo, await installation_of(session, repo)) if repo is not None else None
         fallback = None
         if result.status == ResultStatus.FAILED and result.repository_id and result.context_id:
             last = await results_sql.last_good_result(session, result.repository_id, result.context_id)
             fallback = last.id if last else None
-    return result, repo, fallback
+    return result, repo, seen, fallback
 
 
-def _no_such_answer(result_id: str) -> str:
-    return f"There is no answer with the id {result_id}. Check the address, or click the badge again."
+async def _no_such_answer(request: Request, result_id: str) -> NotFound:
+    """An unknown answer, and one about a private repository this visitor may not read: the same answer."""
+    hint, links = await sign_in_offer(request)
+    detail = f"There is no answer with the id {result_id}. Check the address, or click the badge again.{hint}"
+    return NotFound(detail, code="results.not_found", links=links, headers=dict(PRIVATE_HEADERS))
 
 
-def _check_still_public(repo: Repository, installation: Installation | None) -> None:
-    """An answer is public only while its repository is public, present and served by a live installation."""
-    seen = visibility(repo, installation)
+def _check_served(seen: Visibility | None) -> None:
+    """A public repository's answer is shown while the repository is present and served by a live installation."""
     if seen is Visibility.GONE:
         raise NotFound(
             "This answer is no longer available: its repository was deleted, or the contextjson App was "
@@ -82,12 +116,6 @@ def _check_still_public(repo: Repository, installation: Installation | None) -> 
             "This answer is not available while the contextjson App is suspended on its repository.",
             code="results.installation_suspended",
             title="This answer is not available",
-        )
-    if seen is Visibility.PRIVATE:
-        raise Forbidden(
-            "This answer is about a repository that is now private, so it is no longer shown publicly.",
-            code="results.repository_private",
-            title="This repository is private now",
         )
 
 
@@ -116,9 +144,9 @@ async def result_view(
     """One result as HTML, Markdown, JSON, plain text or an event stream."""
     result_id, _, suffix = name.partition(".")
     if not suffix and "text/event-stream" in request.headers.get("accept", ""):
-        return await _event_stream(sessions, broker, result_id)
-    result, repo, fallback = await _load(sessions, result_id)
-    headers = {"X-Result-Status": result.status.value}
+        return await _event_stream(request, sessions, broker, result_id)
+    loaded = await _load(request, sessions, result_id)
+    result, repo, headers = loaded.result, loaded.repo, loaded.headers
     if suffix == "json":
         return Response(result_json(result, repo), headers=headers)
     if suffix in _TEXT_TYPES:
@@ -128,8 +156,16 @@ async def result_view(
     answer_html = await _answer_html(sessions, result) if result.status == ResultStatus.DONE else None
     nonce = new_nonce()
     page = result_page(
-        result, repo, site=Site.of(settings), nonce=nonce, older=older, fallback_id=fallback, answer_html=answer_html
+        result,
+        repo,
+        site=Site.of(settings),
+        nonce=nonce,
+        older=older,
+        fallback_id=loaded.fallback,
+        answer_html=answer_html,
     )
+    if loaded.private:  # its links to GitHub name the private repository's files: say nothing about where from
+        headers["referrer-policy"] = "no-referrer"
     return html_response(page, headers=headers, nonce=nonce)
 
 
@@ -139,26 +175,28 @@ async def result_view(
     responses={200: _STREAM_DOC, **problem_responses(_REFUSALS)},
 )
 async def result_stream(
-    result_id: FromPath[str], sessions: NamedDependency[Sessions], broker: NamedDependency[TokenBroker]
+    request: Request,
+    result_id: FromPath[str],
+    sessions: NamedDependency[Sessions],
+    broker: NamedDependency[TokenBroker],
 ) -> ServerSentEvent:
     """Live tokens of a result; a finished one is sent whole at once."""
-    return await _event_stream(sessions, broker, result_id)
+    return await _event_stream(request, sessions, broker, result_id)
 
 
-async def _event_stream(sessions: Sessions, broker: TokenBroker, result_id: str) -> ServerSentEvent:
+async def _event_stream(request: Request, sessions: Sessions, broker: TokenBroker, result_id: str) -> ServerSentEvent:
     """Refusals (unknown, no longer public, too many watchers) get their status before the stream says 200."""
-    result, _, _ = await _load(sessions, result_id)
-    live = None if result.status.finished else broker.subscribe(result_id)
-    return ServerSentEvent(
-        _events(sessions, result_id, live), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    )
+    loaded = await _load(request, sessions, result_id)
+    live = None if loaded.result.status.finished else broker.subscribe(result_id)
+    cache = {**PRIVATE_HEADERS} if loaded.private else {"Cache-Control": "no-cache"}
+    return ServerSentEvent(_events(request, sessions, result_id, live), headers={**cache, "X-Accel-Buffering": "no"})
 
 
 async def _events(
-    sessions: Sessions, result_id: str, live: AsyncIterator[StreamEvent] | None
+    request: Request, sessions: Sessions, result_id: str, live: AsyncIterator[StreamEvent] | None
 ) -> AsyncIterator[ServerSentEventMessage]:
     if live is None:
-        async for message in _final(sessions, result_id):
+        async for message in _final(request, sessions, result_id):
             yield message
         return
     async for event in live:
@@ -167,7 +205,7 @@ async def _events(
         elif event.kind == EventKind.RESET:
             yield ServerSentEventMessage(event="reset", data="{}", id=str(event.seq))
         else:
-            async for message in _final(sessions, result_id, streamed=True):
+            async for message in _final(request, sessions, result_id, streamed=True):
                 yield message
             return
     # The relay went quiet (producer gone); the browser reconnects and starts over from the database.
@@ -175,10 +213,11 @@ async def _events(
 
 
 async def _final(
-    sessions: Sessions, result_id: str, *, streamed: bool = False
+    request: Request, sessions: Sessions, result_id: str, *, streamed: bool = False
 ) -> AsyncIterator[ServerSentEventMessage]:
     """The end of a stream: the whole text (unless already streamed) and the rendered answer, or the error."""
-    result, repo, _ = await _load(sessions, result_id)
+    loaded = await _load(request, sessions, result_id)
+    result, repo = loaded.result, loaded.repo
     if result.status == ResultStatus.FAILED:
         yield ServerSentEventMessage(
             event="error", data=json.dumps({"message": public_error(result.error_code, result.error)})

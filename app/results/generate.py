@@ -43,6 +43,10 @@ _REPO_UNAVAILABLE = (
     "This repository is no longer public (made private, deleted, or the contextjson App was removed), "
     "so no answer is generated for it. Nothing was charged."
 )
+_UNAVAILABLE_PRIVATE = (
+    "This repository is no longer available (deleted, or the contextjson App was removed), so no answer is "
+    "generated for it. Nothing was charged."
+)
 PARTIAL_SAVE_SECONDS = 1.0  # how often streamed text is written to the database for no-JS pages
 MAX_ATTEMPTS = 3  # generation starts of one result; one more start fails it instead
 
@@ -97,8 +101,11 @@ async def _plan(clients: GenerationClients, result: Result) -> Plan:
         repo = await refresh_repository(
             clients.sessions, clients.github, clients.invalidation, result.repository_id
         )  # GitHub's view now, not the last webhook's
-        if repo is None or repo.private:
-            raise GenerationFailed(failures.FailureCode.REPO_UNAVAILABLE, _REPO_UNAVAILABLE)
+        # A private repository is answered only when a visitor admitted to it asked (app.links.resolve);
+        # a link asked while the repository seemed public is not answered once GitHub says it is private.
+        if repo is None or (repo.private and not request.get("private")):
+            message = _UNAVAILABLE_PRIVATE if request.get("private") else _REPO_UNAVAILABLE
+            raise GenerationFailed(failures.FailureCode.REPO_UNAVAILABLE, message)
         assert repo.installation_id is not None and result.commit_sha is not None
         archive = await ensure_snapshot(
             clients.github,

@@ -1,5 +1,6 @@
 """The results router: /r/{id} (HTML, .md, .json, .txt, SSE) and /r/{id}/stream. Open to anyone; each
-request checks that the answer's repository is still public (app.accounts.visibility)."""
+request checks that the answer's repository is still served (app.accounts.visibility), and a private
+repository's answers are shown only to signed-in visitors GitHub says may read it (app.private_repos)."""
 
 from __future__ import annotations
 

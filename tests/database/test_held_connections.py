@@ -18,6 +18,7 @@ from app.db.models import Repository, utcnow
 from tests.auth.helpers import change_sessions, install, log_in
 from tests.conftest import Service
 from tests.links.helpers import INSTALLATION_ID, install_repo
+from tests.links.private import LINK, install_private
 from tests.support.held_connections import HeldConnectionWatch, watch_held_connections
 from tests.support.payloads import installation_payload
 from tests.webhooks.repo_payloads import repository_payload
@@ -84,6 +85,23 @@ async def test_logins_and_their_checks_with_github_hold_no_connection_while_call
     await log_in(service, fake_github, "newcomer")
     assert "Install the GitHub App" in (await service.client.get("/dashboard")).text  # the App's page, asked
     assert watch.outside_calls >= 10
+    assert not watch.calls and not watch.nested, watch.report()
+
+
+async def test_private_repository_readers_are_checked_holding_no_connection(
+    service: Service, fake_github: Any, fake_llm: Any, watch: HeldConnectionWatch
+) -> None:
+    fake_github.oauth.token_lifetime = timedelta(seconds=30)  # each check also renews the user's token
+    installed = await install_private(service, fake_github, "alice")
+    await log_in(service, fake_github, "alice")
+    location = (await service.client.get(LINK)).headers["location"]  # access asked with alice's token
+    await service.drain_jobs()
+    await log_in(service, fake_github, "alice")  # a new session: GitHub is asked again
+    assert (await service.client.get(location + ".txt")).status_code == 200
+    assert (await service.client.get(installed.base + "/badge.svg")).status_code == 200
+    await log_in(service, fake_github, "mallory")
+    assert (await service.client.get(LINK)).status_code == 404  # asked, and refused
+    assert watch.outside_calls >= 10 and fake_llm.call_count == 1
     assert not watch.calls and not watch.nested, watch.report()
 
 

@@ -3,7 +3,10 @@
 `GET /login/oauth/authorize` answers at once, as if the user clicked "Authorize" (or "Cancel"), by
 redirecting to the redirect_uri with a code (or `error=access_denied`) and the state. `POST
 /login/oauth/access_token` trades a code or a refresh token for a user token; `/user`,
-`/user/installations` and `/user/memberships/orgs/{org}` answer for that token.
+`/user/installations` and `/user/memberships/orgs/{org}` answer for that token, and so does
+`GET /repos/{owner}/{repo}` (`user_repository`): as GitHub documents for a GitHub App's user token, it
+reaches a private repository only when both the user (its owner, a member of its organisation, or a
+collaborator) and an installation of the App do.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class FakeOAuth:
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # refresh token → login
     memberships: dict[tuple[str, str], str] = field(default_factory=dict)  # (org, login) lowercased → role
     listed: dict[str, set[int]] = field(default_factory=dict)  # login → installations also listed for them
+    # repository id → {login (lower-case) → "read" | "write" | "admin"}: outside collaborators.
+    collaborators: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def sign_in_as(self, login: str | None) -> None:
         """The next authorizations are approved by `login` (None: cancelled, `error=access_denied`)."""
@@ -60,6 +65,16 @@ class FakeOAuth:
     def list_installation_for(self, login: str, installation_id: int) -> None:
         """GitHub also lists this installation for `login` (a collaborator on one of its repositories)."""
         self.listed.setdefault(login.lower(), set()).add(installation_id)
+
+    def add_collaborator(self, repo: Any, login: str, permission: str = "read") -> None:
+        """`login` may read (or write, or administer) the repository, as an invited collaborator."""
+        with self.lock:
+            self.collaborators.setdefault(repo.id, {})[login.lower()] = permission
+
+    def remove_collaborator(self, repo: Any, login: str) -> None:
+        """`login` is no longer a collaborator on the repository."""
+        with self.lock:
+            self.collaborators.get(repo.id, {}).pop(login.lower(), None)
 
     def revoke(self, login: str) -> None:
         """The user revoked the App: their tokens and refresh tokens stop working."""
@@ -179,6 +194,44 @@ def org_membership(gh: FakeGitHub, req: Request, org: str) -> Response:
         "user": J.user(gh.url, gh.url, gh.account(login)),
     }
     return json_response(body)
+
+
+def is_user_token(gh: FakeGitHub, req: Request) -> bool:
+    """Whether the request carries a user token (issued by this OAuth flow, live or not)."""
+    scheme, _, value = req.headers.get("authorization", "").partition(" ")
+    return scheme.lower() in ("bearer", "token") and value.strip() in gh.oauth.tokens
+
+
+def user_repository(gh: FakeGitHub, req: Request, owner: str, name: str) -> Response:
+    """GET /repos/{owner}/{repo} with a user token: the repository with the user's `permissions`, or 404."""
+    login = require_user(gh, req).lower()
+    repo = gh.find_repo(owner, name)
+    role = _role(gh, repo, login) if repo is not None else None
+    installed = repo is not None and any(repo.id in i.repo_ids and not i.suspended for i in gh.installations.values())
+    if repo is None or (repo.private and (role is None or not installed)):
+        raise ApiError(404, "Not Found")
+    level = {"admin": 3, "write": 2, "read": 1}.get(role or "", 0)
+    permissions = {
+        "admin": level >= 3,
+        "maintain": level >= 3,
+        "push": level >= 2,
+        "triage": level >= 2,
+        "pull": True,
+    }
+    return json_response({**J.repository(gh.url, gh.url, repo), "permissions": permissions})
+
+
+def _role(gh: FakeGitHub, repo: Any, login: str) -> str | None:
+    """The user's role on a repository: its owner, its organisation's admin or member (base permission
+    "read"), or a collaborator; None when the user has no access of their own."""
+    account = repo.owner
+    if account.login.lower() == login:
+        return "admin"
+    collaborator = gh.oauth.collaborators.get(repo.id, {}).get(login)
+    member = gh.oauth.memberships.get((account.login.lower(), login)) if account.type == "Organization" else None
+    if member == "admin":
+        return "admin"
+    return collaborator or ("read" if member else None)
 
 
 def _installation(gh: FakeGitHub, installation: Any) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import jwt
 
 from tests.fakes import github_json as J
 from tests.fakes.github_http import ApiError, Request, Response, Router, json_response
-from tests.fakes.github_oauth import oauth_router
+from tests.fakes.github_oauth import is_user_token, oauth_router, user_repository
 from tests.fakes.github_state import (
     FakeRepo,
     IssuedToken,
@@ -235,6 +235,8 @@ def _link_header(url: str, page: int, per_page: int, last: int) -> str:
 
 @router.route("GET", REPO)
 def get_repo(gh: FakeGitHub, req: Request, owner: str, name: str) -> Response:
+    if is_user_token(gh, req):  # Login with GitHub's user token: what the user may read
+        return user_repository(gh, req, owner, name)
     repo = require_repo(gh, req, owner, name)
     return json_response(J.repository(gh.url, gh.url, repo))
 

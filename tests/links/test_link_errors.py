@@ -67,10 +67,12 @@ async def test_branch_without_context_json(service: Service, fake_github: Any) -
     await _assert_page(service, "/acme/widgets/context/explain", 404, "link.no_context_file", "has no context.json")
 
 
-async def test_private_repository(service: Service, fake_github: Any, fake_llm: Any) -> None:
+async def test_private_repository_is_unknown_to_anonymous_visitors(
+    service: Service, fake_github: Any, fake_llm: Any
+) -> None:
     await install_repo(service, fake_github, private=True)
-    await _assert_page(service, "/acme/widgets/context/explain", 403, "link.private", "is private")
-    assert fake_llm.call_count == 0
+    await _assert_page(service, "/acme/widgets/context/explain", 404, "link.repo_not_found", "does not know")
+    assert fake_llm.call_count == 0  # the sign-in offer and the rest: tests/links/test_private_repos.py
 
 
 async def test_uninstalled_app(service: Service, fake_github: Any) -> None:

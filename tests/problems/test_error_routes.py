@@ -74,7 +74,8 @@ CASES = [
     Case("result-bad-id", "/r/bad!id", 404, "results.not_found"),
     Case("result-format", "/r/{result}.pdf", 404, "results.format", "answered"),
     *(
-        Case(f"result-private{suffix or '-page'}", "/r/{result}" + suffix, 403, "results.repository_private", "private")
+        # A private repository's answer, to a visitor who may not read it: as if it did not exist.
+        Case(f"result-private{suffix or '-page'}", "/r/{result}" + suffix, 404, "results.not_found", "private")
         for suffix in ("", ".json", ".txt", ".md", "/stream")
     ),
     # Webhooks

@@ -81,7 +81,7 @@ async def test_result_landing_and_error_pages_are_strict(service: Service, fake_
         "result": 200,
         "unknown answer": 404,
         "unknown link": 404,
-        "refused link": 403,
+        "refused link": 404,  # a private repository: unknown to an anonymous visitor
         "unknown address": 404,
         "wrong method": 405,
         "landing": 200,

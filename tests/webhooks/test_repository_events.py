@@ -75,10 +75,11 @@ async def test_privatized_stops_the_link_and_every_earlier_answer_at_once(instal
 
     assert (await _repository(installed)).private is True
     link = await installed.click()  # was cached: must not redirect to the answer any more
-    assert link.status_code == 403 and "private" in link.text
-    await _assert_result_withheld(installed, result, 403)
+    # Private: to anyone who may not read it (here, anonymous), as if it did not exist.
+    assert link.status_code == 404 and "does not know acme/widgets" in link.text
+    await _assert_result_withheld(installed, result, 404)
     as_json = await installed.service.client.get(f"/r/{result['id']}.json")
-    assert "private" in assert_problem(as_json, 403, "results.repository_private")["detail"]
+    assert "There is no answer" in assert_problem(as_json, 404, "results.not_found")["detail"]
     unavailable = await installed.service.client.get(badge)
     assert ">unavailable</text>" in unavailable.text and "explain" not in unavailable.text
 

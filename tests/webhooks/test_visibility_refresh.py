@@ -38,8 +38,8 @@ async def test_sync_makes_a_repository_private_and_public_again_and_drops_its_ca
     installed.fake_github.edit_repo(installed.repo, private=True)  # no webhook arrives
     await _sync(installed)
     assert (await repository(installed.service, installed.repo.id)).private is True  # type: ignore[union-attr]
-    assert (await installed.click()).status_code == 403
-    assert (await installed.service.client.get(f"/r/{result['id']}.txt")).status_code == 403
+    assert (await installed.click()).status_code == 404  # private: unknown to anonymous visitors
+    assert (await installed.service.client.get(f"/r/{result['id']}.txt")).status_code == 404
 
     installed.fake_github.edit_repo(installed.repo, private=False, name="gadgets")
     await _sync(installed)
@@ -58,13 +58,13 @@ async def test_a_generation_on_a_repository_made_private_without_a_webhook_fails
     [result] = await installed.results()  # its page is refused now: read it from the database
     assert (result.status, result.error_code) == ("failed", "repo_unavailable")
     assert result.error is not None and "no longer public" in result.error and "Nothing was charged" in result.error
-    assert (await installed.service.client.get(resp.headers["location"])).status_code == 403
+    assert (await installed.service.client.get(resp.headers["location"])).status_code == 404
 
     assert fake_llm.call_count == 0 and await installed.debits() == []
     account = await installed.account()
     assert (account.balance_micros, account.reserved_micros) == (5_000_000, 0)
     assert (await repository(installed.service, installed.repo.id)).private is True  # type: ignore[union-attr]
-    assert (await installed.click()).status_code == 403  # its link is refused from now on
+    assert (await installed.click()).status_code == 404  # its link is refused from now on
 
 
 async def test_a_generation_on_a_deleted_repository_fails_and_deactivates_it(
