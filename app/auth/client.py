@@ -23,7 +23,10 @@ def oauth_client(settings: Settings, github: AppGitHub) -> GitHubOAuth:
     if missing:
         raise LoginNotConfigured(
             f"Login with GitHub needs {' and '.join(name.upper() for name in missing)}: set them to the GitHub "
-            "App's Client ID and a client secret (the App's settings page, 'Generate a new client secret')."
+            "App's Client ID and a client secret (the App's settings page, 'Generate a new client secret'). "
+            "No GitHub App yet? Register one from this service's home page (/): its credentials, these included, "
+            "are then stored for you.",
+            links=[("Register the GitHub App", "/")],
         )
     return _client(client_id or "", client_secret or "", settings.github_api_url)
 
