@@ -33,6 +33,7 @@ class FailureCode(StrEnum):
     CONTEXT_INVALID_ARCHIVE = "context_invalid_archive"
     CONTEXT_GITHUB = "context_github"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
+    CONTEXT_PAUSED = "context_paused"
     UPSTREAM = "upstream"  # written by earlier versions only
 
 
@@ -90,6 +91,15 @@ def context_failed(exc: BaseException) -> GenerationFailed:
 def refused(refusal: Refusal) -> GenerationFailed:
     """The budget or the repository's monthly cap does not cover the worst-case cost."""
     return GenerationFailed(refusal, refusal.message)
+
+
+def paused() -> GenerationFailed:
+    """The owner paused the context after this answer was asked for and before it started."""
+    return GenerationFailed(
+        FailureCode.CONTEXT_PAUSED,
+        "The owner of this repository paused new answers for this context before this one started. "
+        "Nothing was charged.",
+    )
 
 
 def too_many_attempts(attempts: int) -> GenerationFailed:

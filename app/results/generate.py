@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.refresh import refresh_repository
 from app.billing import budget
 from app.context_files.validation import ContextEntry
+from app.context_settings import repository as context_settings
 from app.db.models import Result, ResultStatus, utcnow
 from app.db.retry import in_transaction
 from app.fetch import FetchPolicy
@@ -149,10 +150,12 @@ async def _reuse_or_reserve(clients: GenerationClients, result: Result, plan: Pl
     """True when nothing is left to do (finished meanwhile, or an identical answer reused for free)."""
     worst = budget.cost_micros(clients.catalog.get(result.model), plan.prompt_tokens, plan.max_tokens)
 
-    async def work(session: AsyncSession) -> _Reused | budget.Refusal | bool:
+    async def work(session: AsyncSession) -> _Reused | budget.Refusal | GenerationFailed | bool:
         locked = await budget.lock_for_money(session, result.id, repository=True)
         if locked is None or locked.result.status.finished:
             return True
+        if await _paused(session, locked.result):
+            return failures.paused()
         same = await results_sql.done_result_with_cache_key(session, plan.cache_key, exclude=result.id)
         if same is not None:
             await budget.release(session, locked.result)  # a re-run may hold a reservation from before a crash
@@ -169,6 +172,8 @@ async def _reuse_or_reserve(clients: GenerationClients, result: Result, plan: Pl
         return False
 
     outcome = await in_transaction(clients.sessions, work, name="generate.reserve")
+    if isinstance(outcome, GenerationFailed):
+        raise outcome
     if isinstance(outcome, budget.Refusal):
         raise failures.refused(outcome)
     if isinstance(outcome, _Reused):
@@ -179,6 +184,14 @@ async def _reuse_or_reserve(clients: GenerationClients, result: Result, plan: Pl
         log.info("generate.reused result=%s from=%s", result.id, outcome.source_id)
         return True
     return outcome
+
+
+async def _paused(session: AsyncSession, result: Result) -> bool:
+    """Read in the transaction that would reserve: a pause committed before it starts no answer; one committed
+    after finds this answer already paid for and under way, and it finishes."""
+    if result.repository_id is None or result.context_id is None:
+        return False
+    return await context_settings.is_paused(session, result.repository_id, result.context_id)
 
 
 def _copy_answer(result: Result, same: Result) -> None:
