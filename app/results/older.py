@@ -13,6 +13,7 @@ class OlderReason(StrEnum):
     REPO_RATE_LIMITED = "repo_rate_limited"
     NEWER_FAILED = "newer_failed"  # a newer answer failed for another reason (the model provider, the context)
     PAUSED = "paused"  # the owner paused new answers for this context
+    REPO_CAP = "repo_cap"  # the repository reached the monthly spending cap its owner set
 
     @property
     def notice(self) -> str:
@@ -36,12 +37,20 @@ _NOTICES = {
     "earlier.",
     OlderReason.NEWER_FAILED: "A newer answer could not be made, so this is the last one made earlier.",
     OlderReason.PAUSED: "The owner has paused new answers for this link, so this is the last one made earlier.",
+    OlderReason.REPO_CAP: "This repository has reached the monthly spending cap its owner set, so this is the last "
+    "answer made earlier.",
+}
+# Failures whose cause the older answer's notice names (the result's error_code); others are "a newer one failed".
+_FAILURE_REASONS = {
+    "budget_exhausted": OlderReason.BUDGET_EXHAUSTED,
+    "repo_cap": OlderReason.REPO_CAP,
+    "context_paused": OlderReason.PAUSED,
 }
 
 
 def older_reason_for_failure(error_code: str | None) -> OlderReason:
-    """The notice for the last good answer a failed one links to: the budget only when that was the cause."""
-    return OlderReason.BUDGET_EXHAUSTED if error_code == OlderReason.BUDGET_EXHAUSTED else OlderReason.NEWER_FAILED
+    """The notice for the last good answer a failed one links to: the owner's limit that stopped it, if one did."""
+    return _FAILURE_REASONS.get(error_code or "", OlderReason.NEWER_FAILED)
 
 
 def older_answer_url(result_id: str, reason: OlderReason) -> str:

@@ -11,7 +11,7 @@ from asgi_lifespan import LifespanManager
 from sqlalchemy import update
 
 from app.app import create_app
-from app.db.models import Result
+from app.db.models import Repository, Result
 from app.repo_context import ArchiveTooLarge, InvalidArchive
 from app.results import failures
 from app.settings import Settings
@@ -134,3 +134,23 @@ async def test_a_failed_answer_links_the_last_good_one_with_the_right_reason(
     assert f'href="{link}"' in failed_page
     older = (await client.get(link, headers={"accept": "text/html"})).text
     assert "A newer answer could not be made" in older and "budget" not in older
+
+
+async def test_an_answer_over_the_repository_cap_links_the_last_good_one_saying_so(installed: Installed) -> None:
+    first = await installed.click_and_finish()
+    spent = -sum(entry.amount_micros for entry in await installed.debits())
+    assert spent > 0
+    async with installed.service.clients.sessions() as session:  # the cap is reached: no new answer fits
+        await session.execute(update(Repository).values(monthly_cap_micros=spent))
+        await session.commit()
+    await installed.push({"README.md": "# Widgets v2\n"})  # a new commit: the next click is a new answer
+    resp = await installed.click()
+    await installed.service.drain_jobs()
+    client = installed.service.client
+    failed = (await client.get(resp.headers["location"] + ".json")).json()
+    assert failed["status"] == "failed" and "monthly spending cap" in failed["error"]
+    failed_page = (await client.get(resp.headers["location"], headers={"accept": "text/html"})).text
+    link = f"/r/{first['id']}?older=repo_cap"
+    assert f'href="{link}"' in failed_page
+    older = (await client.get(link, headers={"accept": "text/html"})).text
+    assert "monthly spending cap" in older
