@@ -13,8 +13,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-# repository id, commit, context id, the entry as canonical JSON, model
-MessageKey = tuple[int, str, str, str, str]
+# repository id, commit, context id, the entry as canonical JSON, model, and the repository's full name and
+# branch (the message names both: a rename, or one commit on two branches, is another message)
+MessageKey = tuple[int, str, str, str, str, str, str]
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,8 @@ def _message_cache(request: Request, clients: Clients) -> ContextMessageCache:
 
 def message_key(target: Target, context_id: str) -> MessageKey:
     entry_json = json.dumps(target.entry, sort_keys=True, separators=(",", ":"))
-    return (target.repo.id, target.head, context_id, entry_json, target.model)
+    repo = target.repo
+    return (repo.id, target.head, context_id, entry_json, target.model, repo.full_name, target.branch)
 
 
 async def _built_messages(request: Request, clients: Clients, target: Target, context_id: str) -> BuiltMessages:
