@@ -11,6 +11,7 @@ from app.api.routes import router as api_router
 from app.app_registration.routes import router as app_registration_router
 from app.auth.routes import router as login_router
 from app.completions.routes import router as completions_router
+from app.context_api.routes import router as context_api_router
 from app.context_files.routes import router as contexts_router
 from app.links.routes import owner_alias_router
 from app.links.routes import router as links_router
@@ -36,6 +37,7 @@ def service_routers() -> list[Router]:
         login_router,
         api_router,
         completions_router,
+        context_api_router,
         operator_router,
         dashboard.router,
         app_registration_router,

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     low_balance_days: int = Field(default=7, ge=0, le=366)
     # OpenAI-compatible API: requests per API key per minute, in each web process (429 with Retry-After beyond).
     api_requests_per_minute: int = Field(default=600, ge=1)
+    # Context base URLs (app.context_api): built system messages kept in each web process, in total characters
+    # (least recently used dropped first), so repeated calls to one context do not rebuild it.
+    context_message_cache_chars: int = Field(default=50_000_000, ge=0)
     # uvicorn's access log: one line per request. Off by default, since on a cached visitor link the line costs
     # more than the answer; `contextjson serve --access-log` (or ACCESS_LOG=1) turns it on.
     access_log: bool = False

@@ -169,7 +169,7 @@ async def _close_and_settle(
     usage = usage_or_estimate(seen.usage, opened.call.prompt_tokens, text)
     answer = Answer(text, usage)
     if opened.result_url:
-        record: dict[str, Any] = {"messages": opened.call.upstream_body["messages"]}
+        record: dict[str, Any] = dict(opened.call.kept_request)
         if seen.finish_reason and not seen.tool_calls:  # a plain text answer can be replayed from the cache
             record["response"] = completion_object(opened, seen.model, seen.created, text, seen.finish_reason, usage)
         answer = Answer(text, usage, await render_answer(text), record)

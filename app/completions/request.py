@@ -32,13 +32,27 @@ class CompletionCall:
     prompt_tokens: int  # an estimate, for the reservation; the upstream's usage is what is charged
     max_output_tokens: int  # the most the answer may cost in output tokens
     cache_key: str
+    # What a stored call keeps of the request: the caller's messages (never a context's system message, which
+    # holds a whole repository), and for a context base URL the context asked (`context`).
+    kept_request: dict[str, Any]
 
 
 def parse_call(
-    raw: bytes, catalog: ModelCatalog, context_messages: list[dict[str, str]] | None = None
+    raw: bytes,
+    catalog: ModelCatalog,
+    context_messages: list[dict[str, str]] | None = None,
+    *,
+    default_model: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> CompletionCall:
-    """The call in `raw` (a JSON body); `context_messages` go first (a context's system message)."""
+    """The call in `raw` (a JSON body); `context_messages` go first (a context's system message).
+
+    `default_model` is used when the body names none (a context's model); `context` says which context was
+    asked, kept with a stored call.
+    """
     body = _json_object(raw)
+    if default_model and body.get("model") in (None, ""):
+        body["model"] = default_model
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise _invalid("`model` is required: one of GET /v1/models.")
@@ -53,6 +67,7 @@ def parse_call(
     options = body.get("stream_options")
     include_usage = stream and isinstance(options, dict) and options.get("include_usage") is True
     upstream = {key: value for key, value in body.items() if key != "store"}
+    kept: dict[str, Any] = {"messages": messages, **({"context": context} if context else {})}
     if context_messages:
         upstream["messages"] = [*context_messages, *messages]
     if stream:
@@ -69,6 +84,7 @@ def parse_call(
         prompt_tokens=_prompt_estimate(upstream),
         max_output_tokens=max_output,
         cache_key=_cache_key(upstream),
+        kept_request=kept,
     )
 
 

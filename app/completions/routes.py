@@ -16,7 +16,7 @@ from app.completions.docs import COMPLETION_RESPONSES, MODELS_RESPONSES
 from app.completions.errors import MissingApiKey, RateLimited
 from app.completions.ratelimit import KeyRateLimiter
 from app.completions.relay import relay, replay, start_stream
-from app.completions.request import parse_call
+from app.completions.request import CompletionCall, parse_call
 from app.completions.service import CompletionClients, cached, cached_payload, complete, open_call
 from app.guards import ANONYMOUS
 from app.llm import LLMClient
@@ -28,7 +28,8 @@ CACHE_HEADER = "x-cache"  # `X-Cache: use`: answer from a kept identical call, a
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-async def _payer(request: Request[Any, Any, State], settings: Settings) -> Payer:
+async def api_payer(request: Request[Any, Any, State], settings: Settings) -> Payer:
+    """The key's account, which pays for the call: 401 without a key, 429 when the key asks too often."""
     viewer = await api_key_viewer(request)
     if viewer is None or viewer.api_key_id is None:
         raise MissingApiKey(
@@ -62,9 +63,15 @@ async def chat_completions(
     catalog: NamedDependency[ModelCatalog],
 ) -> Response[Any]:
     """OpenAI's chat completions, billed to the key's account; `store: true` keeps the answer at `/r/{id}`."""
-    payer = await _payer(request, settings)
+    payer = await api_payer(request, settings)
     call = parse_call(await request.body(), catalog)
-    clients = CompletionClients(settings, sessions, llm, catalog)
+    return await answer_call(request, CompletionClients(settings, sessions, llm, catalog), call, payer)
+
+
+async def answer_call(
+    request: Request[Any, Any, State], clients: CompletionClients, call: CompletionCall, payer: Payer
+) -> Response[Any]:
+    """The response to a parsed call (plain or a context's): a kept answer on `X-Cache: use`, else the upstream's."""
     if request.headers.get(CACHE_HEADER, "").strip().lower() == "use":
         hit = await cached(clients, payer.account_id, call)
         if hit is not None:
@@ -96,7 +103,12 @@ async def list_models(
     catalog: NamedDependency[ModelCatalog],
 ) -> dict[str, Any]:
     """The models this service offers, in OpenAI's list shape."""
-    await _payer(request, settings)
+    await api_payer(request, settings)
+    return model_list(catalog)
+
+
+def model_list(catalog: ModelCatalog) -> dict[str, Any]:
+    """The catalog in OpenAI's list shape."""
     models = [{"id": name, "object": "model", "created": 0, "owned_by": "contextjson"} for name in catalog.models]
     return {"object": "list", "data": models}
 

@@ -79,7 +79,7 @@ async def complete(clients: CompletionClients, opened: OpenCall) -> bytes:
         await shielded(accounting.settle_call(clients.sessions, clients.catalog, opened.result_id, Answer(text, used)))
         return body  # not kept: the upstream's own bytes, untouched
     payload["id"], payload["result_url"] = opened.result_id, opened.result_url
-    record = {"messages": call.upstream_body["messages"], "response": payload}
+    record = {**call.kept_request, "response": payload}
     answer = Answer(text, used, await render_answer(text), record)
     await shielded(accounting.settle_call(clients.sessions, clients.catalog, opened.result_id, answer))
     return json.dumps(payload).encode()

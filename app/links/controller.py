@@ -11,7 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
-from app.context_files.validation import is_context_id
+from app.context_api.routes import serve_tree_get
 from app.errors import AppError
 from app.github_source import GitHubAppNotConfigured
 from app.links import errors
@@ -20,9 +20,9 @@ from app.links.badges import UNAVAILABLE
 from app.links.cache import LinkCache
 from app.links.clients import client_key
 from app.links.errors import ContextNotFound, LinkError
-from app.links.names import OWNER_NAME, REPO_NAME
+from app.links.names import OWNER_NAME, check_names
 from app.links.paths import split_tree_link
-from app.links.refname import InvalidBranchName, check_branch_name
+from app.links.refname import InvalidBranchName
 from app.links.resolve import Admit, LinkRequest
 from app.links.resolver import REFUSED, LinkResolver
 from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, problem_responses
@@ -162,6 +162,9 @@ async def _serve_tree(request: Request, owner: str, repo: str, rest: str) -> Res
     except InvalidBranchName as exc:
         raise errors.InvalidBranchName(f"The branch in this link {exc}.") from None
     if link is None:
+        base_url = await serve_tree_get(request, owner, repo, rest)  # …/context/{id}/v1 and the other API forms
+        if base_url is not None:
+            return base_url
         raise ContextNotFound("Links look like /OWNER/REPO/tree/BRANCH/context/ID.")
     if link.badge:
         return await _badge(request, owner, repo, link.branch, link.context_id)
@@ -188,7 +191,7 @@ async def _serve_link(request: Request, owner: str, repo: str, branch: str | Non
     try:
         # Only valid names ever reach the cache, the database or GitHub (checked on a miss: a hit was
         # checked when it was cached).
-        _check_names(owner, repo, branch, context_id)
+        check_names(owner, repo, branch, context_id)
         outcome = await server.resolve(key, link(lambda private: admitted_login(request, private)))
     except errors.RepositoryMoved as moved:
         if moved.private is not None and await admitted_login(request, moved.private) is None:
@@ -235,20 +238,6 @@ async def _unknown_repository(request: Request, owner: str, repo: str) -> errors
     hint, links = await sign_in_offer(request)
     detail = errors.unknown_repository_detail(owner, repo) + hint
     return errors.RepoNotFound(detail, links=links, headers=dict(PRIVATE_HEADERS))
-
-
-def _check_names(owner: str, repo: str, branch: str | None, context_id: str) -> None:
-    if not OWNER_NAME.match(owner) or not REPO_NAME.match(repo):
-        raise errors.InvalidRepositoryName(f'"{owner[:40]}/{repo[:100]}" is not a GitHub repository name.')
-    if branch is not None:
-        try:
-            check_branch_name(branch)
-        except InvalidBranchName as exc:
-            raise errors.InvalidBranchName(
-                f"The branch in this link is not a valid git branch name: it {exc}."
-            ) from None
-    if not is_context_id(context_id):
-        raise ContextNotFound(f'"{context_id[:80]}" is not a context id.')
 
 
 def _moved(moved: errors.RepositoryMoved, branch: str | None, context_id: str) -> Response:

@@ -29,11 +29,7 @@ def split_tree_link(raw_path: bytes | None, decoded_rest: str) -> TreeLink | Non
 
     Raises InvalidBranchName when the branch is not UTF-8 once decoded.
     """
-    if raw_path:
-        path = raw_path.split(b"?", 1)[0].decode("latin-1")  # some servers include the query
-        parts = path.split("/")[_PREFIX_PARTS:]
-    else:  # a server without raw_path: the router's (decoded) view is all there is
-        parts = decoded_rest.strip("/").split("/")
+    parts = tree_parts(raw_path, decoded_rest)
     badge = len(parts) > 0 and parts[-1] == "badge.svg"
     if badge:
         parts = parts[:-1]
@@ -46,12 +42,21 @@ def split_tree_link(raw_path: bytes | None, decoded_rest: str) -> TreeLink | Non
     if not branch:
         return None
     if raw_path:
-        branch = _decode(branch)
-        context_id = _decode(context_id) if context_id is not None else None
+        branch = decode_part(branch)
+        context_id = decode_part(context_id) if context_id is not None else None
     return TreeLink(branch, context_id, badge)
 
 
-def _decode(text: str) -> str:
+def tree_parts(raw_path: bytes | None, decoded_rest: str) -> list[str]:
+    """The segments after `/{owner}/{repo}/tree/`, still encoded when the raw path is known (decode_part them)."""
+    if raw_path:
+        path = raw_path.split(b"?", 1)[0].decode("latin-1")  # some servers include the query
+        return path.split("/")[_PREFIX_PARTS:]
+    return decoded_rest.strip("/").split("/")  # a server without raw_path: the router's (decoded) view
+
+
+def decode_part(text: str) -> str:
+    """One part of a raw path, decoded exactly once; InvalidBranchName when it is not UTF-8."""
     try:
         return unquote(text, errors="strict")
     except UnicodeDecodeError:

@@ -61,8 +61,8 @@ class LinkOutcome:
 
 
 @dataclass(frozen=True)
-class _Target:
-    """What a link resolved to, before any result exists."""
+class Target:
+    """What a link resolved to, before any result exists (also what a context base URL answers with)."""
 
     repo: Repository
     branch: str
@@ -80,7 +80,7 @@ async def resolve_link(
     visitor in; after that, every refusal is marked as being about that repository (LinkError.private).
     """
     async with clients.sessions() as session:
-        repo = await _active_repository(session, req)
+        repo = await active_repository(session, req.owner, req.repo)
     private = PrivateRepo.of(repo) if repo.private else None
     if private is not None and (req.admit is None or await req.admit(private) is None):
         raise errors.PrivateRefused(errors.unknown_repository_detail(req.owner, req.repo))
@@ -96,7 +96,7 @@ async def resolve_link(
 async def _find_or_create(
     clients: CheckClients, req: LinkRequest, lookups: BranchLookups, limiter: RateLimiter, repo: Repository
 ) -> LinkOutcome:
-    target = await _resolve_target(clients, req, lookups, repo)
+    target = await resolve_target(clients, lookups, repo, req.branch, req.context_id)
     link_key = _link_key(target)
     async with clients.sessions() as session:
         existing = await results_sql.live_result_for_link(session, link_key)
@@ -107,9 +107,12 @@ async def _find_or_create(
     return outcome
 
 
-async def _resolve_target(clients: CheckClients, req: LinkRequest, lookups: BranchLookups, repo: Repository) -> _Target:
+async def resolve_target(
+    clients: CheckClients, lookups: BranchLookups, repo: Repository, branch: str | None, context_id: str
+) -> Target:
+    """The branch (None: the default), its head and the context entry of a served repository; raises LinkError."""
     async with clients.sessions() as session:
-        branch = req.branch or repo.default_branch
+        branch = branch or repo.default_branch
         head = await heads.get_head(session, repo.id, branch) if branch else None
         context = await ctx_sql.latest_for_branch(session, repo.id, branch) if head and branch else None
     if branch is None:
@@ -117,14 +120,14 @@ async def _resolve_target(clients: CheckClients, req: LinkRequest, lookups: Bran
     if head is None:
         head = await _learn_head(clients, lookups, repo, branch)
     context = context or await _learn_context(clients, repo, branch, head)
-    entry = _context_entry(context, repo, branch, req.context_id)
+    entry = _context_entry(context, repo, branch, context_id)
     model = entry.get("model") or clients.catalog.default_model
     if model not in clients.catalog:
-        raise errors.ContextInvalid(f'context.{req.context_id}.model: "{model}" is no longer offered')
-    return _Target(repo, branch, head, entry, model)
+        raise errors.ContextInvalid(f'context.{context_id}.model: "{model}" is no longer offered')
+    return Target(repo, branch, head, entry, model)
 
 
-def _link_key(target: _Target) -> str:
+def _link_key(target: Target) -> str:
     """Names one answer: the repository, the validated branch, its resolved commit and the entry."""
     entry_json = json.dumps(target.entry, sort_keys=True, separators=(",", ":"))
     context_id = str(target.entry.get("id", ""))
@@ -132,22 +135,25 @@ def _link_key(target: _Target) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-async def _active_repository(session: AsyncSession, req: LinkRequest) -> Repository:
-    """The repository a link names, public or private; a private one that is not served is simply unknown."""
-    repo = await repo_sql.find_repository(session, req.owner, req.repo)
+async def active_repository(session: AsyncSession, owner: str, name: str) -> Repository:
+    """The repository a link names, public or private; a private one that is not served is simply unknown.
+
+    Raises RepositoryMoved for an old name, RepoNotFound or AppNotInstalled.
+    """
+    repo = await repo_sql.find_repository(session, owner, name)
     if repo is None or not repo.active:
-        moved = await find_by_old_name(session, req.owner, req.repo)
+        moved = await find_by_old_name(session, owner, name)
         if moved is not None:
             private = PrivateRepo.of(moved) if moved.private else None
             raise errors.RepositoryMoved(moved.owner, moved.name, private=private)
-    unknown = errors.RepoNotFound(errors.unknown_repository_detail(req.owner, req.repo))
+    unknown = errors.RepoNotFound(errors.unknown_repository_detail(owner, name))
     if repo is None:
         raise unknown
     seen = visibility(repo, await installation_of(session, repo))
     if seen in (Visibility.GONE, Visibility.SUSPENDED):
         if repo.private:  # saying "not installed" would confirm that a private repository of that name exists
             raise unknown
-        raise errors.AppNotInstalled(f"The contextjson App is not (or no longer) installed on {req.owner}/{req.repo}.")
+        raise errors.AppNotInstalled(f"The contextjson App is not (or no longer) installed on {owner}/{name}.")
     return repo
 
 
@@ -220,7 +226,7 @@ def _context_entry(ctx: ContextFile, repo: Repository, branch: str, context_id: 
 
 
 async def _create_result(
-    clients: CheckClients, limiter: RateLimiter, session: AsyncSession, req: LinkRequest, target: _Target, link_key: str
+    clients: CheckClients, limiter: RateLimiter, session: AsyncSession, req: LinkRequest, target: Target, link_key: str
 ) -> LinkOutcome:
     """Insert the pending result (one per link key, whoever races) if budget and limits allow it."""
     repo = target.repo

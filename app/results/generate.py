@@ -35,7 +35,7 @@ from app.results.failures import GenerationFailed
 from app.results.prompting import Plan, plan_generation
 from app.results.question import record_files
 from app.results.render import render_answer
-from app.results.snapshots import ensure_snapshot
+from app.results.snapshots import repository_snapshot
 from app.settings import Settings
 
 log = logging.getLogger("contextjson.generate")
@@ -107,17 +107,8 @@ async def _plan(clients: GenerationClients, result: Result) -> Plan:
         if repo is None or (repo.private and not request.get("private")):
             message = _UNAVAILABLE_PRIVATE if request.get("private") else _REPO_UNAVAILABLE
             raise GenerationFailed(failures.FailureCode.REPO_UNAVAILABLE, message)
-        assert repo.installation_id is not None and result.commit_sha is not None
-        archive = await ensure_snapshot(
-            clients.github,
-            cache_dir=clients.settings.snapshot_cache_dir,
-            installation_id=repo.installation_id,
-            repository_id=repo.id,
-            owner=repo.owner,
-            repo=repo.name,
-            sha=result.commit_sha,
-            max_cache_bytes=clients.settings.snapshot_cache_max_bytes,
-        )
+        assert result.commit_sha is not None
+        archive = await repository_snapshot(clients.github, clients.settings, repo, result.commit_sha)
         return await plan_generation(
             entry=entry,
             price=price,

@@ -10,7 +10,7 @@ from app.results.failures import public_error
 from app.results.older import OlderReason, older_answer_url, older_reason_for_failure
 from app.results.question import Question, question_of
 from app.results.render import render_plain
-from app.results.views import meta_html
+from app.results.views import asked_context, meta_html
 from app.settings import Settings
 from github_app.web import repo_url, tree_url, web_url
 
@@ -66,9 +66,10 @@ def _where(result: Result, repo: Repository | None, site: Site) -> Where | None:
 
 
 def _preview(result: Result, repo: Repository | None, question: Question | None, site: Site) -> Preview:
-    about = repo.full_name if repo else "a repository"
+    asked = asked_context(result)  # an API call asked of a context's base URL
+    about = repo.full_name if repo else f"{asked['owner']}/{asked['repo']}" if asked else "a repository"
     if question is None:
-        title = f"{about} · {result.context_id or 'answer'}"
+        title = f"{about} · {result.context_id or (asked or {}).get('context_id') or 'answer'}"
         description = f"An answer about {about}, from contextjson."
     else:
         title, description = f"{question.summary} · {about}", question.summary

@@ -81,14 +81,10 @@ async def plan_generation(
     `ContextBuildFailed` when the context cannot be built from this entry and snapshot.
     """
     max_tokens = min(entry.max_tokens or price.max_output_tokens, price.max_output_tokens)
-    prompt = render_prompt(entry.prompt or entry.summary, owner=owner, repo=repo, branch=branch)
-    user = prompt + await fetched_sections(prompt, fetch_policy)
-    intro = (
-        f"You answer questions about the GitHub repository {owner}/{repo} (branch {branch}). "
-        "Its files follow: first the file tree, then each file's path, a separator line and its content.\n\n"
-    )
+    user = await entry_prompt(entry, owner=owner, repo=repo, branch=branch, fetch_policy=fetch_policy)
+    intro = repo_intro(owner, repo, branch)
     room = price.context_window - max_tokens - estimate_text_tokens(intro + user) - MESSAGE_OVERHEAD_TOKENS
-    built = await asyncio.to_thread(_build, archive, entry, max(room, 0), build_seconds)
+    built = await build_entry_context(archive, entry, room, build_seconds)
     system = intro + built.text
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return Plan(
@@ -99,6 +95,27 @@ async def plan_generation(
         truncated=built.truncated,
         files=built.files,
     )
+
+
+def repo_intro(owner: str, repo: str, branch: str) -> str:
+    """What the system message says before the repository's files."""
+    return (
+        f"You answer questions about the GitHub repository {owner}/{repo} (branch {branch}). "
+        "Its files follow: first the file tree, then each file's path, a separator line and its content.\n\n"
+    )
+
+
+async def entry_prompt(entry: ContextEntry, *, owner: str, repo: str, branch: str, fetch_policy: FetchPolicy) -> str:
+    """The entry's prompt (its summary when it has none) rendered, with the public URLs it names appended."""
+    prompt = render_prompt(entry.prompt or entry.summary, owner=owner, repo=repo, branch=branch)
+    return prompt + await fetched_sections(prompt, fetch_policy)
+
+
+async def build_entry_context(
+    archive: Path, entry: ContextEntry, room_tokens: int, build_seconds: float = CONTEXT_BUILD_SECONDS
+) -> BuiltContext:
+    """The entry's repo context of the snapshot, cut to `room_tokens`, built in a worker thread."""
+    return await asyncio.to_thread(_build, archive, entry, max(room_tokens, 0), build_seconds)
 
 
 def _build(archive: Path, entry: ContextEntry, max_tokens: int, seconds: float) -> BuiltContext:

@@ -17,8 +17,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.db.models import Repository
 from app.github_source import AppGitHub
 from app.repo_context import ArchiveLimits, ArchiveTooLarge
+from app.settings import Settings
 
 ARCHIVE_SUFFIX = ".tar.gz"
 PART_SUFFIX = ".part"
@@ -64,6 +66,21 @@ async def ensure_snapshot(
         cap = min((limits or ArchiveLimits()).max_archive_bytes, max_cache_bytes)
         await _download(github, installation_id, owner, repo, sha, path, cap, cache)
     return path
+
+
+async def repository_snapshot(github: AppGitHub, settings: Settings, repo: Repository, sha: str) -> Path:
+    """The tarball of a served repository at a commit, in the configured snapshot cache."""
+    assert repo.installation_id is not None  # only a repository served through an installation is read
+    return await ensure_snapshot(
+        github,
+        cache_dir=settings.snapshot_cache_dir,
+        installation_id=repo.installation_id,
+        repository_id=repo.id,
+        owner=repo.owner,
+        repo=repo.name,
+        sha=sha,
+        max_cache_bytes=settings.snapshot_cache_max_bytes,
+    )
 
 
 async def _download(

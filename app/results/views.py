@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from msgspec import Meta, Struct
 
-from app.db.models import MICROS_PER_USD, Repository, Result, ResultStatus
+from app.db.models import MICROS_PER_USD, Repository, Result, ResultKind, ResultStatus
 from app.pages import render
 from app.results.failures import public_error
 
@@ -65,10 +65,18 @@ def result_json(result: Result, repo: Repository | None) -> ResultJSON:
     )
 
 
+def asked_context(result: Result) -> dict[str, str] | None:
+    """The context an API call was asked of through its base URL (kept with a stored call), if any."""
+    context = (result.request or {}).get("context") if result.kind == ResultKind.API else None
+    return context if isinstance(context, dict) else None
+
+
 def meta_html(result: Result, repo: Repository | None) -> str:
     """The line under the title: the context and model, what it cost and who paid (sent again when done)."""
+    asked = asked_context(result)
     meta: dict[str, Any] = {
-        "context_id": result.context_id or "",
+        "context_id": result.context_id or (asked or {}).get("context_id", ""),
+        "asked_of": f"{asked.get('owner')}/{asked.get('repo')} ({asked.get('branch')})" if asked else None,
         "model": result.model,
         "paid": result.status == ResultStatus.DONE,
     }
