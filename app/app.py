@@ -16,6 +16,7 @@ from litestar.plugins.prometheus import PrometheusConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.clients import Clients, build_clients, pick
+from app.context_api.mcp_server import mcp_lifespan
 from app.context_files.checks import CheckClients
 from app.links.resolver import LinkResolver
 from app.logs import install_log_redaction
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, *, queue: JobQueue | None = Non
     app = Litestar(
         route_handlers=service_routers(),
         dependencies=DEPENDENCIES,
-        lifespan=[lifespan],
+        lifespan=[lifespan, mcp_lifespan],  # mcp_lifespan: the MCP servers of context URLs (app.context_api)
         # The client address behind TRUSTED_PROXIES (right-most untrusted X-Forwarded-For entry), for
         # per-client limits; done here rather than by uvicorn so every way of serving the app agrees.
         middleware=[

@@ -31,6 +31,7 @@ from app.completions.routes import answer_call, api_payer, model_list
 from app.completions.service import CompletionClients
 from app.context_api.errors import ContextUnavailable
 from app.context_api.explain import explanation
+from app.context_api.mcp_server import mcp_get_not_allowed, serve_mcp
 from app.context_api.paths import split_context_path
 from app.context_api.target import find_context, resolve_context_target
 from app.errors import AppError
@@ -87,14 +88,25 @@ async def explain(request: Request[Any, Any, Any], at: ContextAddress) -> Respon
     return Response(text, status_code=200, media_type="text/plain; charset=utf-8", headers=headers)
 
 
+async def mcp(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
+    """The context's MCP server (app.context_api.mcp_server)."""
+    return await serve_mcp(request, at.owner, at.repo, at.branch, at.context_id)
+
+
+async def mcp_get(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
+    """405: the MCP server is stateless (no standalone event stream)."""
+    return mcp_get_not_allowed()
+
+
 # The branch forms, by what follows `…/tree/{branch}/context/{id}/`.
-TREE_POSTS: dict[str, ContextRoute] = {"chat/completions": chat, "v1/chat/completions": chat}
+TREE_POSTS: dict[str, ContextRoute] = {"chat/completions": chat, "v1/chat/completions": chat, "mcp": mcp}
 TREE_GETS: dict[str, ContextRoute] = {
     "v1": explain,
     "chat/completions": explain,
     "v1/chat/completions": explain,
     "models": models,
     "v1/models": models,
+    "mcp": mcp_get,
 }
 _SHAPE = "Context base URLs look like /OWNER/REPO/tree/BRANCH/context/ID/v1 (POST …/v1/chat/completions)."
 
@@ -171,6 +183,37 @@ async def context_explanation(
 
 
 @post(
+    f"{_CONTEXT}/mcp",
+    opt=_OPENAI,
+    status_code=200,
+    summary="MCP server of a context (Streamable HTTP)",
+    description="A stateless MCP server: the tool `ask` (`prompt`, optional `model`) answers with the context, billed "
+    "to the caller's key, with progress notifications; the context text is a resource. SSE when the request accepts "
+    "`text/event-stream`, else JSON. Branch form: `/{owner}/{repo}/tree/{branch}/context/{id}/mcp`.",
+    media_type="application/json",
+)
+async def context_mcp(
+    request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
+) -> Response[Any]:
+    """MCP (Streamable HTTP) for this context on the default branch."""
+    return await mcp(request, ContextAddress(owner, repo, None, context_id))
+
+
+@get(
+    f"{_CONTEXT}/mcp",
+    opt=_OPENAI,
+    status_code=405,
+    summary="MCP server: GET is not offered",
+    media_type="application/json",
+)
+async def context_mcp_get(
+    request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
+) -> Response[Any]:
+    """405 with `Allow: POST`: a stateless server has no standalone event stream."""
+    return mcp_get_not_allowed()
+
+
+@post(
     "/{owner:str}/{repo:str}/tree/{rest:path}",
     opt=_OPENAI,
     status_code=200,
@@ -209,13 +252,21 @@ def owner_routes(owner: str) -> list[HTTPRouteHandler]:
     async def tree(request: Request[Any, Any, Any], repo: FromPath[str], rest: FromPath[str]) -> Any:
         return await serve_tree_post(request, owner, repo, rest)
 
-    return [completions, model_names, how_to, tree]
+    @post(f"{context}/mcp", opt=_OPENAI, status_code=200)
+    async def mcp_post(request: Request[Any, Any, Any], repo: FromPath[str], context_id: FromPath[str]) -> Any:
+        return await mcp(request, ContextAddress(owner, repo, None, context_id))
+
+    @get(f"{context}/mcp", opt=_OPENAI, status_code=405)
+    async def mcp_refused(request: Request[Any, Any, Any], repo: FromPath[str], context_id: FromPath[str]) -> Any:
+        return mcp_get_not_allowed()
+
+    return [completions, model_names, how_to, tree, mcp_post, mcp_refused]
 
 
 # tree_post is registered by app.links.routes, whose visitor link serves GET on the same path.
 router = Router(
     path="/",
-    route_handlers=[context_chat_completions, context_models, context_explanation],
+    route_handlers=[context_chat_completions, context_models, context_explanation, context_mcp, context_mcp_get],
     guards=ANONYMOUS,
     tags=["context base URLs"],
 )
