@@ -82,6 +82,11 @@ def openai_errors(*errors: type[AppError]) -> dict[int, ResponseSpec]:
     by_status: dict[int, list[str]] = {}
     for error in errors:
         by_status.setdefault(error.status_code, []).append(error.code)
+    return openai_error_responses(by_status)
+
+
+def openai_error_responses(by_status: dict[int, list[str]]) -> dict[int, ResponseSpec]:
+    """OpenAI-shaped error responses from the codes each status may carry."""
     return {
         status: ResponseSpec(
             data_container=OpenAIError,
@@ -92,7 +97,15 @@ def openai_errors(*errors: type[AppError]) -> dict[int, ResponseSpec]:
     }
 
 
-_KEY_ERRORS = (MissingApiKey, RateLimited)
+KEY_ERRORS: tuple[type[AppError], ...] = (MissingApiKey, RateLimited)
+COMPLETION_ERRORS: tuple[type[AppError], ...] = (
+    *KEY_ERRORS,
+    InvalidCompletionRequest,
+    ModelNotFound,
+    InsufficientBalance,
+    KeyCapReached,
+    UpstreamFailed,
+)
 COMPLETION_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(
         ChatCompletion,
@@ -100,11 +113,9 @@ COMPLETION_RESPONSES: dict[int, ResponseSpec] = {
         description="The completion; with `stream: true`, server-sent `chat.completion.chunk` events ending with "
         "`data: [DONE]`. With `store: true` the header `X-Result-URL` names the kept answer's page.",
     ),
-    **openai_errors(
-        *_KEY_ERRORS, InvalidCompletionRequest, ModelNotFound, InsufficientBalance, KeyCapReached, UpstreamFailed
-    ),
+    **openai_errors(*COMPLETION_ERRORS),
 }
 MODELS_RESPONSES: dict[int, ResponseSpec] = {
     200: ResponseSpec(ModelList, generate_examples=False, description="The models this service offers."),
-    **openai_errors(*_KEY_ERRORS),
+    **openai_errors(*KEY_ERRORS),
 }

@@ -13,6 +13,7 @@ route for the default-branch form `/{owner}/{repo}/context/{context_id}/<suffix>
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,10 +26,10 @@ from litestar.response import Response
 from app.api_keys.authenticator import api_key_viewer
 from app.clients import Clients, pick
 from app.completions.accounting import Payer
-from app.completions.docs import COMPLETION_RESPONSES, MODELS_RESPONSES
 from app.completions.request import parse_call
 from app.completions.routes import answer_call, api_payer, model_list
 from app.completions.service import CompletionClients
+from app.context_api.docs import CONTEXT_COMPLETION_RESPONSES, CONTEXT_MODELS_RESPONSES, EXPLANATION_RESPONSES
 from app.context_api.errors import ContextUnavailable
 from app.context_api.explain import explanation
 from app.context_api.mcp_server import mcp_get_not_allowed, serve_mcp
@@ -58,15 +59,27 @@ async def chat(request: Request[Any, Any, Any], at: ContextAddress) -> Response[
     """A chat completion with the context's system message first, billed to the caller's key."""
     clients: Clients = request.app.state.clients
     payer = await api_payer(request, clients.settings)
-    target = await resolve_context_target(request, payer, at.owner, at.repo, at.branch, at.context_id)
+    raw = await request.body()
+    model = _asked_model(raw)  # the context is cut to fit the window of the model asked
+    target = await resolve_context_target(request, payer, at.owner, at.repo, at.branch, at.context_id, model=model)
     call = parse_call(
-        await request.body(),
+        raw,
         clients.catalog,
         target.messages,
         default_model=target.model,
         context=target.address,
     )
     return await answer_call(request, pick(CompletionClients, vars(clients)), call, payer)
+
+
+def _asked_model(raw: bytes) -> str | None:
+    """The body's `model`, if it is readable (parse_call judges the body itself afterwards)."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    model = body.get("model") if isinstance(body, dict) else None
+    return model if isinstance(model, str) and model else None
 
 
 async def models(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
@@ -152,7 +165,7 @@ _EXPLAIN_PATHS = [f"{_CONTEXT}/v1", f"{_CONTEXT}/chat/completions", f"{_CONTEXT}
     description="`/v1/chat/completions` with the context's repository and prompt as the system message, billed to "
     "the caller's key; `model` may be left out. Branch forms: `/{owner}/{repo}/tree/{branch}/context/{id}[/v1]"
     "/chat/completions`.",
-    responses=COMPLETION_RESPONSES,
+    responses=CONTEXT_COMPLETION_RESPONSES,
 )
 async def context_chat_completions(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -165,7 +178,7 @@ async def context_chat_completions(
     [f"{_CONTEXT}/v1/models", f"{_CONTEXT}/models"],
     opt=_OPENAI,
     summary="Models of a context base URL (OpenAI-compatible)",
-    responses=MODELS_RESPONSES,
+    responses=CONTEXT_MODELS_RESPONSES,
 )
 async def context_models(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -174,7 +187,13 @@ async def context_models(
     return await models(request, ContextAddress(owner, repo, None, context_id))
 
 
-@get(_EXPLAIN_PATHS, opt=_OPENAI, summary="How to use a context base URL", media_type="text/plain")
+@get(
+    _EXPLAIN_PATHS,
+    opt=_OPENAI,
+    summary="How to use a context base URL",
+    media_type="text/plain",
+    responses=EXPLANATION_RESPONSES,
+)
 async def context_explanation(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
 ) -> Response[Any]:
@@ -220,7 +239,7 @@ async def context_mcp_get(
     summary="Context base URLs on a branch",
     description="`rest` is `{branch}/context/{context_id}/chat/completions` or `…/v1/chat/completions` (the branch "
     "may contain slashes).",
-    responses=COMPLETION_RESPONSES,
+    responses=CONTEXT_COMPLETION_RESPONSES,
 )
 async def tree_post(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]

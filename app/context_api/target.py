@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 from githubkit.exception import GitHubException
@@ -48,7 +48,7 @@ class ContextTarget:
     branch: str
     head: str
     context_id: str
-    model: str  # the entry's model, or the catalog default
+    model: str  # the entry's model, or the catalog default (or the model asked, see resolve_context_target)
     messages: list[dict[str, str]]  # the system message(s) to put before the caller's messages
     context_text: str  # the repo context text alone (for an MCP resource)
     private: bool
@@ -66,14 +66,26 @@ class ContextTarget:
 
 
 async def resolve_context_target(
-    request: Request, payer: Payer, owner: str, repo: str, branch: str | None, context_id: str
+    request: Request,
+    payer: Payer,
+    owner: str,
+    repo: str,
+    branch: str | None,
+    context_id: str,
+    *,
+    model: str | None = None,
 ) -> ContextTarget:
     """The context a base URL names, for this payer; raises AppErrors in OpenAI's error shape.
 
     `branch` None is the default branch. Unknown names, and private repositories of other accounts, are 404.
+    `model`: the caller's model, when it names one the service offers; the context is cut to fit its window
+    (and `ContextTarget.model` is that model). Otherwise the entry's model.
     """
+    clients: Clients = request.app.state.clients
     target = await find_context(request, payer, owner, repo, branch, context_id)
-    built = await _built_messages(request, request.app.state.clients, target, context_id)
+    if model is not None and model in clients.catalog:
+        target = replace(target, model=model)
+    built = await _built_messages(request, clients, target, context_id)
     return ContextTarget(
         owner=target.repo.owner,
         repo=target.repo.name,

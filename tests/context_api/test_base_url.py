@@ -96,6 +96,11 @@ async def test_model_may_be_left_out(service: Service, fake_github: Any, fake_ll
     resp = await service.client.post(CONTEXT + "/chat/completions", json={"messages": QUESTION}, headers=headers)
     assert resp.status_code == 200, resp.text
     assert fake_llm.calls[-1].body["model"] == service.clients.catalog.default_model
+    resp = await service.client.post(
+        CONTEXT + "/chat/completions", json={"model": "gpt-4o-mini", "messages": QUESTION}, headers=headers
+    )
+    assert resp.status_code == 200 and fake_llm.calls[-1].body["model"] == "gpt-4o-mini"
+    assert len(service.app.state.context_messages) == 2  # built for each model's window
 
 
 async def test_built_context_is_kept_between_calls(service: Service, fake_github: Any, fake_llm: Any) -> None:

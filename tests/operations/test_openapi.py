@@ -25,6 +25,14 @@ PROBLEM = {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
 NOT_PROBLEMS = {("/healthz", "get", "503")}
 # The OpenAI-compatible routes answer errors in OpenAI's shape, which its SDKs read.
 OPENAI_ROUTES = {("/v1/chat/completions", "post"), ("/chat/completions", "post"), ("/v1/models", "get")}
+_CONTEXT = "/{owner}/{repo}/context/{context_id}"
+# Every context's base URL (app.context_api): OpenAI's error shape too.
+OPENAI_ROUTES |= {
+    *((f"{_CONTEXT}{suffix}", "post") for suffix in ("/chat/completions", "/v1/chat/completions")),
+    *((f"{_CONTEXT}{suffix}", "get") for suffix in ("/v1", "/chat/completions", "/v1/chat/completions")),
+    *((f"{_CONTEXT}{suffix}", "get") for suffix in ("/models", "/v1/models")),
+    ("/{owner}/{repo}/tree/{rest}", "post"),
+}
 OPENAI_ERROR = {"schema": {"$ref": "#/components/schemas/OpenAIError"}}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
