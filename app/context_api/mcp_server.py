@@ -31,6 +31,8 @@ from app.clients import Clients
 from app.completions.accounting import Payer
 from app.completions.routes import api_payer
 from app.context_api.mcp_asgi import ASGIAppResponse
+from app.context_api.mcp_docs import McpMethodNotAllowed
+from app.context_api.mcp_http import checked_message
 from app.context_api.mcp_resources import list_resources, read_resource
 from app.context_api.mcp_tools import ask, ask_tool
 from app.context_api.target import find_context
@@ -134,19 +136,15 @@ async def serve_mcp(
     clients: Clients = request.app.state.clients
     payer = await api_payer(request, clients.settings)
     target = await find_context(request, payer, owner, repo, branch, context_id)
+    body = await checked_message(request)
     request.scope[SCOPE_KEY] = McpCall(request, payer, branch, context_id, target)  # type: ignore[literal-required]
     servers: McpServers = request.app.state.mcp
-    return ASGIAppResponse(servers.for_request(request).handle_request)
+    return ASGIAppResponse(servers.for_request(request).handle_request, body)
 
 
-def mcp_get_not_allowed() -> Response[Any]:
+def mcp_get_not_allowed() -> McpMethodNotAllowed:
     """GET on an MCP URL: this server is stateless and offers no standalone event stream."""
-    body = {
-        "jsonrpc": "2.0",
-        "id": None,
-        "error": {
-            "code": types.INVALID_REQUEST,
-            "message": "Method Not Allowed: this MCP server is stateless; send JSON-RPC messages with POST.",
-        },
-    }
-    return Response(body, status_code=405, headers={"Allow": ALLOW}, media_type="application/json")
+    return McpMethodNotAllowed(
+        "This MCP server is stateless and has no event stream to GET: send each JSON-RPC message with POST.",
+        headers={"Allow": ALLOW},
+    )

@@ -74,7 +74,13 @@ async def ask(call: McpCall, arguments: dict[str, Any], report_progress: ReportP
     completion = pick(CompletionClients, vars(clients))
     try:
         target = await resolve_context_target(
-            call.request, call.payer, call.target.repo.owner, call.target.repo.name, call.branch, call.context_id
+            call.request,
+            call.payer,
+            call.target.repo.owner,
+            call.target.repo.name,
+            call.branch,
+            call.context_id,
+            model=model,  # the context is cut to fit the window of the model asked
         )
         body = {
             "messages": [{"role": "user", "content": prompt}],

@@ -32,6 +32,7 @@ from app.completions.service import CompletionClients
 from app.context_api.docs import CONTEXT_COMPLETION_RESPONSES, CONTEXT_MODELS_RESPONSES, EXPLANATION_RESPONSES
 from app.context_api.errors import ContextUnavailable
 from app.context_api.explain import explanation
+from app.context_api.mcp_docs import MCP_GET_RESPONSES, MCP_POST_RESPONSES
 from app.context_api.mcp_server import mcp_get_not_allowed, serve_mcp
 from app.context_api.paths import split_context_path
 from app.context_api.target import find_context, resolve_context_target
@@ -108,7 +109,7 @@ async def mcp(request: Request[Any, Any, Any], at: ContextAddress) -> Response[A
 
 async def mcp_get(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
     """405: the MCP server is stateless (no standalone event stream)."""
-    return mcp_get_not_allowed()
+    raise mcp_get_not_allowed()
 
 
 # The branch forms, by what follows `…/tree/{branch}/context/{id}/`.
@@ -210,6 +211,7 @@ async def context_explanation(
     "to the caller's key, with progress notifications; the context text is a resource. SSE when the request accepts "
     "`text/event-stream`, else JSON. Branch form: `/{owner}/{repo}/tree/{branch}/context/{id}/mcp`.",
     media_type="application/json",
+    responses=MCP_POST_RESPONSES,
 )
 async def context_mcp(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -224,12 +226,13 @@ async def context_mcp(
     status_code=405,
     summary="MCP server: GET is not offered",
     media_type="application/json",
+    responses=MCP_GET_RESPONSES,
 )
 async def context_mcp_get(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
 ) -> Response[Any]:
     """405 with `Allow: POST`: a stateless server has no standalone event stream."""
-    return mcp_get_not_allowed()
+    raise mcp_get_not_allowed()
 
 
 @post(
@@ -277,7 +280,7 @@ def owner_routes(owner: str) -> list[HTTPRouteHandler]:
 
     @get(f"{context}/mcp", opt=_OPENAI, status_code=405)
     async def mcp_refused(request: Request[Any, Any, Any], repo: FromPath[str], context_id: FromPath[str]) -> Any:
-        return mcp_get_not_allowed()
+        raise mcp_get_not_allowed()
 
     return [completions, model_names, how_to, tree, mcp_post, mcp_refused]
 

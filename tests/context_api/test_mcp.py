@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import mcp_types as types
@@ -150,14 +151,26 @@ async def test_get_is_405_and_bad_json_is_a_clear_error(service: Service, fake_g
     for path in (MCP_PATH, "/acme/widgets/tree/feature/x/context/explain/mcp"):
         got = await service.client.get(path, headers={**auth, "Accept": "text/event-stream"})
         assert got.status_code == 405 and got.headers["allow"] == "POST"
-        assert "stateless" in got.json()["error"]["message"]
+        assert got.json()["error"]["code"] == "method_not_allowed" and "stateless" in got.json()["error"]["message"]
     bad = await service.client.post(
         MCP_PATH,
         content=b"{not json",
         headers={**auth, "Content-Type": "application/json", "Accept": "application/json, text/event-stream"},
     )
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == -32700
-    assert "Parse error" in bad.json()["error"]["message"]
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request_error"
+    assert "not valid JSON" in bad.json()["error"]["message"]
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    for headers, status in (({"Accept": "text/html"}, 406), ({"Accept": "*/*", "Content-Type": "text/plain"}, 415)):
+        refused = await service.client.post(
+            MCP_PATH,
+            content=json.dumps(listing).encode(),
+            headers={"Content-Type": "application/json", **auth, **headers},
+        )
+        assert refused.status_code == status and refused.json()["error"]["message"], refused.text
+    invalid = await service.client.post(
+        MCP_PATH, json={"jsonrpc": "2.0", "id": 1}, headers={**auth, "Accept": "application/json"}
+    )
+    assert invalid.status_code == 400 and invalid.json()["jsonrpc"] == "2.0"  # the SDK judges the message itself
     unknown = await service.client.post(
         CONTEXT.replace("explain", "nope") + "/mcp",
         json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},

@@ -32,6 +32,8 @@ OPENAI_ROUTES |= {
     *((f"{_CONTEXT}{suffix}", "get") for suffix in ("/v1", "/chat/completions", "/v1/chat/completions")),
     *((f"{_CONTEXT}{suffix}", "get") for suffix in ("/models", "/v1/models")),
     ("/{owner}/{repo}/tree/{rest}", "post"),
+    (f"{_CONTEXT}/mcp", "post"),
+    (f"{_CONTEXT}/mcp", "get"),
 }
 OPENAI_ERROR = {"schema": {"$ref": "#/components/schemas/OpenAIError"}}
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}

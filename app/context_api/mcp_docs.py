@@ -1,0 +1,56 @@
+"""The OpenAPI description of a context's MCP URL: JSON-RPC answers from the SDK, our refusals in OpenAI's shape
+(as every context URL answers them, before any MCP message is read)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.openapi.datastructures import ResponseSpec
+from msgspec import Struct
+
+from app.completions.docs import KEY_ERRORS, openai_error_responses
+from app.context_api.docs import CONTEXT_CODES
+from app.context_api.mcp_http import InvalidMcpMessage, McpNotAcceptable, McpUnsupportedMediaType
+from app.errors import AppError
+
+
+class McpMethodNotAllowed(AppError):
+    status_code = 405
+    code = "method_not_allowed"
+    title = "Method not allowed"
+
+
+class JsonRpcError(Struct):
+    code: int
+    message: str
+    data: Any = None
+
+
+class JsonRpcResponse(Struct):
+    """A JSON-RPC 2.0 response to one MCP request (in SSE mode, the last `message` event carries it)."""
+
+    jsonrpc: str
+    id: int | str | None
+    result: dict[str, Any] | None = None
+    error: JsonRpcError | None = None
+
+
+def _refusals() -> dict[int, list[str]]:
+    by_status = {status: list(codes) for status, codes in CONTEXT_CODES.items() if status != 400}  # tree form only
+    errors: tuple[type[AppError], ...] = (*KEY_ERRORS, InvalidMcpMessage, McpNotAcceptable, McpUnsupportedMediaType)
+    for error in errors:
+        by_status.setdefault(error.status_code, []).append(error.code)
+    return by_status
+
+
+MCP_POST_RESPONSES: dict[int, ResponseSpec] = {
+    200: ResponseSpec(
+        JsonRpcResponse,
+        generate_examples=False,
+        description="The JSON-RPC response; `text/event-stream` (progress notifications, then the response) when the "
+        "request accepts it.",
+    ),
+    202: ResponseSpec(None, description="Accepted: a JSON-RPC notification or response, which has no answer."),
+    **openai_error_responses(_refusals()),
+}
+MCP_GET_RESPONSES = openai_error_responses({400: ["invalid_request_error"], 405: [McpMethodNotAllowed.code]})
