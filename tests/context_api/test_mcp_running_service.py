@@ -97,3 +97,28 @@ def _assert_ledger_reconciles(base: str, key: str) -> None:
     assert sum(Decimal(item["amount_usd"]) for item in ledger) == Decimal(account["balance_usd"])
     debits = [item for item in ledger if item["kind"] == "debit"]
     assert len(debits) == 1 and Decimal(debits[0]["amount_usd"]) < 0 and debits[0]["result_id"]
+
+
+def test_a_client_who_hangs_up_mid_answer_pays_for_what_was_written(served: tuple[str, str], fake_llm: Any) -> None:
+    base, key = served
+    fake_llm.token_delay = 0.05  # 300 words would take 15 s: the client leaves long before
+    fake_llm.script(" ".join(f"word{i}" for i in range(300)))
+    call = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "ask", "arguments": {"prompt": "long"}, "_meta": {"progressToken": "p"}},
+    }
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"}
+    started = time.monotonic()
+    with httpx.stream("POST", f"{base}/acme/widgets/context/explain/mcp", json=call, headers=headers) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        progress = 0
+        for line in answer.iter_lines():
+            if line.startswith("data:") and "notifications/progress" in line:
+                progress += 1
+                if progress == 3:
+                    break
+    _assert_ledger_reconciles(base, key)
+    assert time.monotonic() - started < 10  # the upstream call ended with the client, not after all 300 words
+    assert len(fake_llm.calls) == 1
