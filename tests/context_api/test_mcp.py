@@ -177,3 +177,30 @@ async def test_get_is_405_and_bad_json_is_a_clear_error(service: Service, fake_g
         headers={**auth, "Accept": "application/json"},
     )
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "context_not_found"
+
+
+async def test_the_2026_per_request_protocol_too(service: Service, fake_github: Any, fake_llm: Any) -> None:
+    """Protocol 2026-07-28 (no initialize; each POST carries its version): the SDK's other path, same handlers."""
+    setup = await context_setup(service, fake_github)
+    fake_llm.script("Answered without a handshake.")
+    version = "2026-07-28"
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": version,
+        "io.modelcontextprotocol/clientInfo": {"name": "test", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
+    headers = {
+        "Authorization": f"Bearer {setup.caller.key}",
+        "Accept": "application/json",
+        "MCP-Protocol-Version": version,
+    }
+    params = {"name": "ask", "arguments": {"prompt": QUESTION}, "_meta": meta}
+    answer = await service.client.post(
+        MCP_PATH,
+        json={"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": params},
+        headers={**headers, "Mcp-Method": "tools/call", "Mcp-Name": "ask"},
+    )
+    assert answer.status_code == 200, answer.text
+    result = answer.json()["result"]
+    assert result["content"] == [{"type": "text", "text": "Answered without a handshake."}] and not result["isError"]
+    await setup.caller.assert_reconciles()
