@@ -73,8 +73,15 @@ async def test_json_responses_for_a_client_without_sse(service: Service, fake_gi
     seen = Seen()
     async with mcp_session(service, setup.caller.key, json_only=True, seen=seen) as session:
         assert [tool.name for tool in (await session.list_tools()).tools] == ["ask"]
-        result = await session.call_tool("ask", {"prompt": QUESTION})
+        progress: list[float] = []
+
+        async def on_progress(value: float, total: float | None, message: str | None) -> None:
+            progress.append(value)
+
+        # Asked for, but a JSON answer has nowhere to put notifications: the answer comes all the same.
+        result = await session.call_tool("ask", {"prompt": QUESTION}, progress_callback=on_progress)
         resources = (await session.list_resources()).resources
+    assert progress == []
     assert text_of(result) == "Answered in one JSON response." and len(resources) == 1
     assert seen.content_types and not any("event-stream" in kind for kind in seen.content_types)
     await setup.caller.assert_reconciles()
