@@ -12,7 +12,7 @@ from sqlalchemy import update
 from app.api_keys.service import create_key
 from app.db.models import Account
 from tests.conftest import Service
-from tests.context_api.helpers import CONTEXT, context_setup, system_message
+from tests.context_api.helpers import CONTEXT, context_setup, owner_caller, system_message
 from tests.context_api.mcp_client import MCP_PATH, Seen, mcp_session
 
 QUESTION = "Where is the widget defined?"
@@ -211,3 +211,20 @@ async def test_the_2026_per_request_protocol_too(service: Service, fake_github: 
     result = answer.json()["result"]
     assert result["content"] == [{"type": "text", "text": "Answered without a handshake."}] and not result["isError"]
     await setup.caller.assert_reconciles()
+
+
+async def test_a_private_repository_only_for_the_owners_keys(service: Service, fake_github: Any) -> None:
+    setup = await context_setup(service, fake_github, private=True)
+    owner = await owner_caller(service)
+    async with mcp_session(service, owner.key) as session:
+        (resource,) = (await session.list_resources()).resources
+        assert "def widget():" in text_of_resource(await session.read_resource(str(resource.uri)))
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    stranger = await service.client.post(
+        MCP_PATH, json=listing, headers={"Authorization": f"Bearer {setup.caller.key}", "Accept": "application/json"}
+    )
+    assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "repo_not_found"
+
+
+def text_of_resource(read: types.ReadResourceResult) -> str:
+    return "".join(item.text for item in read.contents if isinstance(item, types.TextResourceContents))
