@@ -32,19 +32,20 @@ class McpUnsupportedMediaType(AppError):
     title = "Unsupported media type"
 
 
-def _media_types(header: str) -> set[str]:
+def media_types(header: str) -> set[str]:
+    """The media types an Accept or Content-Type header names, without parameters."""
     return {part.split(";")[0].strip().lower() for part in header.split(",") if part.strip()}
 
 
 async def checked_message(request: Request[Any, Any, Any]) -> bytes:
     """The body of an MCP POST: refused unless it is JSON and the caller accepts a JSON (or SSE) answer."""
-    accepted = _media_types(request.headers.get("accept", ""))
+    accepted = media_types(request.headers.get("accept", ""))
     if not accepted & {"application/json", "application/*", "*/*"}:
         raise McpNotAcceptable(
             "An MCP client must accept `application/json` (and `text/event-stream` for streamed answers with "
             "progress): send `Accept: application/json, text/event-stream`."
         )
-    if "application/json" not in _media_types(request.headers.get("content-type", "")):
+    if "application/json" not in media_types(request.headers.get("content-type", "")):
         raise McpUnsupportedMediaType("Send the JSON-RPC message with `Content-Type: application/json`.")
     body = await request.body()
     try:

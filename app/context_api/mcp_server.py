@@ -13,6 +13,7 @@ ASGI scope (McpCall), which the SDK hands to each handler as `ctx.request`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from app.completions.accounting import Payer
 from app.completions.routes import api_payer
 from app.context_api.mcp_asgi import ASGIAppResponse
 from app.context_api.mcp_docs import McpMethodNotAllowed
-from app.context_api.mcp_http import checked_message
+from app.context_api.mcp_http import checked_message, media_types
 from app.context_api.mcp_resources import list_resources, read_resource
 from app.context_api.mcp_tools import ask, ask_tool
 from app.context_api.target import find_context
@@ -116,13 +117,14 @@ class McpServers:
 
     def for_request(self, request: Request[Any, Any, Any]) -> StreamableHTTPSessionManager:
         """SSE when the caller accepts an event stream by name, else a single JSON response."""
-        accepted = {part.split(";")[0].strip().lower() for part in request.headers.get("accept", "").split(",")}
-        return self.sse if "text/event-stream" in accepted else self.json
+        return self.sse if "text/event-stream" in media_types(request.headers.get("accept", "")) else self.json
 
 
 @asynccontextmanager
 async def mcp_lifespan(app: Litestar) -> AsyncIterator[None]:
     """The MCP session managers, started with the app (`app.state.mcp`)."""
+    # The SDK logs every stateless request's transport ending at INFO ("Terminating session: None"): noise here.
+    logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
     servers = McpServers(build_server())
     async with servers.run():
         app.state.mcp = servers
