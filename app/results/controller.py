@@ -16,7 +16,7 @@ from app.accounts.visibility import Visibility, installation_of, visibility
 from app.db.engine import Sessions
 from app.db.models import Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
-from app.openapi import INVALID_REQUEST, problem_responses, text_alternatives
+from app.openapi import INVALID_REQUEST, also_as, documented, problem_responses, server_sent_events
 from app.pages import html_response
 from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
 from app.private_repos.gate import admitted_login, sign_in_offer
@@ -44,6 +44,12 @@ _STREAM_DOC = ResponseSpec(
     generate_examples=False,
     description="Server-sent events: `delta` (text appended), `reset` (start the text again), then `done` "
     "(the rendered answer) or `error` (why it failed); `stalled` when the producer went quiet.",
+)
+_EVENTS = server_sent_events(
+    200,
+    ["delta", "reset", "done", "error", "stalled"],
+    data="JSON: `delta` a string of text, `done` {html, …}, `error` {message}, `reset` and `stalled` {}.",
+    example={"event": "delta", "data": '"Run `pip install widgets`, "', "id": "3"},
 )
 
 
@@ -131,7 +137,7 @@ def _check_served(seen: Visibility | None) -> None:
         ),
         **problem_responses(_REFUSALS, {404: ["results.format"]}),
     },
-    operation_class=text_alternatives(200, ["text/html", "text/markdown", "text/plain", "text/event-stream"]),
+    operation_class=documented(also_as(200, ["text/html", "text/markdown", "text/plain"], first=True), _EVENTS),
 )
 async def result_view(
     request: Request,
@@ -173,6 +179,7 @@ async def result_view(
     "/{result_id:str}/stream",
     summary="Server-sent events of a result: delta, reset, done, error",
     responses={200: _STREAM_DOC, **problem_responses(_REFUSALS)},
+    operation_class=documented(_EVENTS),
 )
 async def result_stream(
     request: Request,
