@@ -10,7 +10,7 @@ from typing import Annotated
 
 from litestar import delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, Parameter, QueryParameter
 from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from app.api_keys.owner import create_viewers_key, revoke_viewers_key
 from app.api_keys.service import ApiKeyNotFound, InvalidApiKeyRequest
 from app.api_keys.views import ApiKeyView, CreatedApiKey, created_view, key_view
 from app.auth.viewer import Viewer
+from app.db.models import MAX_ROW_ID
 from app.errors import AppError
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
 from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
@@ -95,7 +96,7 @@ async def post_key(
     ),
 )
 async def delete_key(
-    key_id: FromPath[int],
+    key_id: Annotated[int, Parameter(description="The key's id (from GET /api/keys).", ge=1, le=MAX_ROW_ID)],
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],
     account: Annotated[str | None, _ACCOUNT] = None,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.api.problems import READ_PROBLEMS
 from app.auth.viewer import Viewer
 from app.billing.statement import MAX_PAGE, LedgerLine, ledger_csv, ledger_lines
-from app.db.models import LedgerKind
+from app.db.models import MAX_ROW_ID, LedgerKind
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
 from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
 
@@ -60,7 +60,9 @@ async def get_ledger(
     viewer: NamedDependency[Viewer],
     account: Annotated[str | None, _ACCOUNT] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 100,
-    before: Annotated[int | None, QueryParameter(description="Continue after this entry id.", ge=1)] = None,
+    before: Annotated[
+        int | None, QueryParameter(description="Continue after this entry id.", ge=1, le=MAX_ROW_ID)
+    ] = None,
 ) -> list[LedgerItem]:
     """Newest first: free credit, top-ups, debits (with their result and repository) and refunds."""
     return [_item(line) for line in await _lines(session, viewer, account, limit, before)]
@@ -72,7 +74,7 @@ async def get_ledger_csv(
     viewer: NamedDependency[Viewer],
     account: Annotated[str | None, _ACCOUNT] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = MAX_PAGE,
-    before: Annotated[int | None, QueryParameter(ge=1)] = None,
+    before: Annotated[int | None, QueryParameter(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response[str]:
     """The same entries as a spreadsheet-safe CSV download."""
     lines = await _lines(session, viewer, account, limit, before)

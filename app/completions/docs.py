@@ -26,9 +26,7 @@ class RequestMessage(Struct):
     """One message of the conversation, as OpenAI's API takes it (tool calls and content parts included)."""
 
     role: Annotated[str, Meta(description="`system`, `developer`, `user`, `assistant` or `tool`.")]
-    content: Annotated[
-        str | list[dict[str, Any]] | None, Meta(description="Text, or a list of content parts.")
-    ] = None
+    content: Annotated[str | list[dict[str, Any]] | None, Meta(description="Text, or a list of content parts.")] = None
 
 
 class StreamOptions(Struct):

@@ -30,6 +30,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
 MICROS_PER_USD = 1_000_000
+# The largest id a BIGINT column holds: a larger one in a request is refused (400), never looked up (500).
+MAX_ROW_ID = 2**63 - 1
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -254,9 +256,7 @@ class OutboxJob(SQLModel, table=True):
     name: str
     args: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     job_id: str | None = None
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, index=True)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, index=True))
 
 
 class LedgerKind(StrEnum):

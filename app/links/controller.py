@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
+from app.api_keys.authenticator import InvalidApiKey
 from app.context_files.validation import is_context_id
 from app.errors import AppError
 from app.github_source import GitHubAppNotConfigured
@@ -49,6 +50,7 @@ _REFUSALS: list[type[AppError]] = [
     errors.BranchLookupsLimited,
     errors.GitHubUnavailable,
     GitHubAppNotConfigured,
+    InvalidApiKey,  # a request that sends a bearer token is judged by it, also here (app.auth.identify)
 ]
 _BADGE = ResponseSpec(
     str,

@@ -13,6 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
+from app.api_keys.authenticator import InvalidApiKey
 from app.db.engine import Sessions
 from app.db.models import Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
@@ -34,6 +35,8 @@ _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset
 # What /r/… answers instead of a result (documented on the routes; raised by _load and the brokers).
 _REFUSALS = {
     **INVALID_REQUEST,
+    # A request that sends a bearer token is judged by it, also here (app.auth.identify).
+    InvalidApiKey.status_code: [InvalidApiKey.code],
     403: ["results.installation_suspended"],
     404: ["results.not_found", "results.repository_gone"],
     503: [TooManyWatchers.code],
