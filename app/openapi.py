@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar.di import Provide
+from litestar.enums import ParamType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIHeader,
@@ -22,6 +23,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.openapi.spec.base import BaseSchemaObject
 from litestar.params import Body
 
 from app.errors import AppError
@@ -130,10 +132,21 @@ def server_sent_events(status: int, names: Iterable[str], data: str, example: Ma
 
     def step(operation: Operation) -> None:
         response = _response(operation, status)
-        media = OpenAPIMediaType(schema=schema, example=dict(example))
+        media = OpenAPIMediaType(schema=schema, example=_Verbatim(dict(example)))
         response.content = {**(response.content or {}), "text/event-stream": media}
 
     return step
+
+
+@dataclass
+class _Verbatim(BaseSchemaObject):
+    """An example kept as written: Litestar leaves out None members of the spec's dicts, also the `null`s of
+    an example, which would then miss required members."""
+
+    value: Any
+
+    def to_schema(self) -> Any:  # type: ignore[override]  (any JSON value, not only an object)
+        return self.value
 
 
 def response_example(status: int, example: Any, media_type: str = "application/json") -> OperationStep:
@@ -141,7 +154,7 @@ def response_example(status: int, example: Any, media_type: str = "application/j
 
     def step(operation: Operation) -> None:
         content = _response(operation, status).content or {}
-        content[media_type].example = example
+        content[media_type].example = _Verbatim(example)
 
     return step
 
@@ -152,7 +165,7 @@ def request_example(example: Any, media_type: str = "application/json") -> Opera
     def step(operation: Operation) -> None:
         body = operation.request_body
         assert isinstance(body, RequestBody), f"{operation.operation_id} documents no request body"
-        body.content[media_type].example = example
+        body.content[media_type].example = _Verbatim(example)
 
     return step
 
@@ -164,6 +177,18 @@ def header_parameters(*parameters: Parameter) -> OperationStep:
         operation.parameters = [*(operation.parameters or []), *parameters]
 
     return step
+
+
+def header(name: str, description: str, example: str) -> Parameter:
+    """A required request header, for `header_parameters`."""
+    return Parameter(
+        name=name,
+        param_in=ParamType.HEADER,
+        required=True,
+        description=description,
+        schema=Schema(type=OpenAPIType.STRING),
+        example=example,
+    )
 
 
 def _response(operation: Operation, status: int) -> OpenAPIResponse:

@@ -17,7 +17,14 @@ from app.api_keys.authenticator import InvalidApiKey
 from app.db.engine import Sessions
 from app.db.models import Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
-from app.openapi import INVALID_REQUEST, also_as, documented, problem_responses, server_sent_events
+from app.openapi import (
+    INVALID_REQUEST,
+    also_as,
+    documented,
+    problem_responses,
+    response_example,
+    server_sent_events,
+)
 from app.pages import html_response
 from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
 from app.private_repos.gate import admitted_login, sign_in_offer
@@ -48,6 +55,24 @@ _STREAM_DOC = ResponseSpec(
     description="Server-sent events: `delta` (text appended), `reset` (start the text again), then `done` "
     "(the rendered answer) or `error` (why it failed); `stalled` when the producer went quiet.",
 )
+_RESULT_EXAMPLE = {
+    "id": "k3v9q2m8x4t7b1np",
+    "status": "done",
+    "repo": "acme/widgets",
+    "branch": "main",
+    "commit": "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+    "context_id": "explain",
+    "model": "gpt-4.1-mini",
+    "text": "Run `pip install widgets`, then `widgets init`.",
+    "usage": {"prompt_tokens": 5200, "completion_tokens": 410},
+    "cost_usd": 0.003125,
+    "paid_by": "acme",
+    "cached_from": None,
+    "error": None,
+    "error_code": None,
+    "created_at": "2026-11-28T09:30:00+00:00",
+    "finished_at": "2026-11-28T09:30:04+00:00",
+}
 _EVENTS = server_sent_events(
     200,
     ["delta", "reset", "done", "error", "stalled"],
@@ -140,7 +165,12 @@ def _check_served(seen: Visibility | None) -> None:
         ),
         **problem_responses(_REFUSALS, {404: ["results.format"]}),
     },
-    operation_class=documented(also_as(200, ["text/html", "text/markdown", "text/plain"], first=True), _EVENTS),
+    operation_class=documented(
+        also_as(200, ["text/html", "text/markdown", "text/plain"], first=True),
+        _EVENTS,
+        response_example(200, _RESULT_EXAMPLE),
+        response_example(200, "Run `pip install widgets`, then `widgets init`.\n", "text/markdown"),
+    ),
 )
 async def result_view(
     request: Request,

@@ -144,4 +144,5 @@ def test_every_operation_answers_as_documented(served: Served, tmp_path: Path) -
         "--output-sanitize=false",
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    print(run.stdout)  # the run's summary (phases, warnings), shown with `pytest -rP`
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]
