@@ -65,24 +65,6 @@ def codes_by_status(*errors: type[AppError]) -> dict[int, list[str]]:
 _LOCATION = OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description="Where to go instead.", required=True)
 
 
-@dataclass
-class RedirectOperation(Operation):
-    """An operation whose 3xx answers carry a Location header and no body (a ResponseSpec cannot say so)."""
-
-    def __post_init__(self) -> None:
-        for status, response in (self.responses or {}).items():
-            if status.startswith("3") and isinstance(response, OpenAPIResponse):
-                response.content = None
-                response.headers = {"Location": _LOCATION}
-        if self.responses:
-            self.responses = dict(sorted(self.responses.items()))  # the redirect first, not after the 400
-
-
-def text_alternatives(status: int, media_types: Iterable[str]) -> type[Operation]:
-    """An Operation class whose `status` answer also lists these text formats (one route, several variants)."""
-    return documented(also_as(status, media_types, first=True))
-
-
 # One change to an operation Litestar generated; `documented` applies several in order.
 OperationStep = Callable[[Operation], None]
 
@@ -97,6 +79,27 @@ def documented(*steps: OperationStep) -> type[Operation]:
                 step(self)
 
     return DocumentedOperation
+
+
+def redirects(operation: Operation) -> None:
+    """The 3xx answers carry a Location header and no body (a ResponseSpec cannot say so)."""
+    for status, response in (operation.responses or {}).items():
+        if status.startswith("3") and isinstance(response, OpenAPIResponse):
+            response.content = None
+            response.headers = {"Location": _LOCATION}
+    if operation.responses:
+        operation.responses = dict(sorted(operation.responses.items()))  # the redirect first, not after the 400
+
+
+def parameter_examples(**examples: str) -> OperationStep:
+    """Realistic values of path or query parameters (a client's example phase tries them first)."""
+
+    def step(operation: Operation) -> None:
+        for parameter in operation.parameters or []:
+            if isinstance(parameter, Parameter) and parameter.name in examples:
+                parameter.example = examples[parameter.name]
+
+    return step
 
 
 def also_as(status: int, media_types: Iterable[str], *, first: bool = False) -> OperationStep:
@@ -145,7 +148,8 @@ class _Verbatim(BaseSchemaObject):
 
     value: Any
 
-    def to_schema(self) -> Any:  # type: ignore[override]  (any JSON value, not only an object)
+    # Any JSON value, not only an object.
+    def to_schema(self) -> Any:  # type: ignore[override]
         return self.value
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.openapi import parameter_examples
+
 _AT = "2026-11-28T09:30:00+00:00"
 
 ACCOUNT: dict[str, Any] = {
@@ -131,3 +133,4 @@ ADJUSTMENT: dict[str, Any] = {
     "balance_usd": "14.871250",
     "replayed": False,
 }
+REPO_NAMES = parameter_examples(owner="acme", repo="widgets", context_id="explain")

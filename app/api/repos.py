@@ -80,7 +80,9 @@ async def get_repos(
     "/repos/{owner:str}/{repo:str}",
     summary="Set a repository's monthly cap",
     responses=problem_responses(INVALID_REQUEST, WRITE_PROBLEMS, codes_by_status(RepoNotFound, InvalidCap)),
-    operation_class=documented(request_example(examples.REPO_CHANGE), response_example(200, examples.REPO)),
+    operation_class=documented(
+        request_example(examples.REPO_CHANGE), response_example(200, examples.REPO), examples.REPO_NAMES
+    ),
 )
 async def patch_repo(
     data: Annotated[RepoChange, Body()],
@@ -102,7 +104,9 @@ async def patch_repo(
     summary="Pause or resume a context",
     description="Takes effect at once for visitor links on every web process.",
     responses=problem_responses(INVALID_REQUEST, WRITE_PROBLEMS, codes_by_status(RepoNotFound, UnknownContext)),
-    operation_class=documented(request_example(examples.CONTEXT_CHANGE), response_example(200, examples.CONTEXT)),
+    operation_class=documented(
+        request_example(examples.CONTEXT_CHANGE), response_example(200, examples.CONTEXT), examples.REPO_NAMES
+    ),
 )
 async def patch_context(
     data: Annotated[ContextChange, Body()],

@@ -30,8 +30,9 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
 MICROS_PER_USD = 1_000_000
-# The largest id a BIGINT column holds: a larger one in a request is refused (400), never looked up (500).
-MAX_ROW_ID = 2**63 - 1
+# The largest serial id (an INTEGER column, 32 bits on PostgreSQL): a larger one in a request is refused
+# (400), never looked up (PostgreSQL and SQLite fail on ids beyond their integer types: a 500).
+MAX_ROW_ID = 2**31 - 1
 
 E = TypeVar("E", bound=StrEnum)
 

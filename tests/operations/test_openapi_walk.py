@@ -130,13 +130,13 @@ def test_money_in_the_api_is_a_decimal_string() -> None:
             for name, member in (schema.get("properties") or {}).items():
                 if name.endswith("_usd") and "number" in str(member):
                     floats.append(f"{where}.{name}")
-            for key, value in schema.items():
+            for value in schema.values():
                 walk(value, where)
         elif isinstance(schema, list):
             for value in schema:
                 walk(value, where)
 
-    for path, method, operation in _operations():
+    for path, _method, operation in _operations():
         if path.startswith("/api/"):
             for where, _, media in _media(operation):
                 if where == "request":
