@@ -1,7 +1,9 @@
-"""OpenAPI documentation of what a handler's return type cannot say: problems, redirects, other formats.
+"""OpenAPI documentation of what a handler's signature cannot say: problems, redirects, other formats, event
+streams, bodies a handler reads itself, headers, examples.
 
-Route decorators use these (`responses=`, `operation_class=`). Metadata only: nothing here runs while a
-request is answered; the document is built once, when `/schema` is first asked for.
+Route decorators use these (`responses=`, `operation_class=documented(…steps)`,
+`dependencies=documented_body(…)`). Metadata only: nothing here runs while a request is answered; the
+document is built once, when `/schema` is first asked for.
 """
 
 from __future__ import annotations
@@ -102,14 +104,14 @@ def parameter_examples(**examples: str) -> OperationStep:
     return step
 
 
-def also_as(status: int, media_types: Iterable[str], *, first: bool = False) -> OperationStep:
-    """The `status` answer may also come as these text formats (a stream, a page, a download)."""
+def also_as(status: int, media_types: Iterable[str]) -> OperationStep:
+    """The `status` answer may also come as these text formats (a page, a download), listed first."""
     alternatives = tuple(media_types)
 
     def step(operation: Operation) -> None:
         response = _response(operation, status)
         text = {media: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)) for media in alternatives}
-        response.content = {**text, **(response.content or {})} if first else {**(response.content or {}), **text}
+        response.content = {**text, **(response.content or {})}
 
     return step
 
@@ -179,6 +181,17 @@ def header_parameters(*parameters: Parameter) -> OperationStep:
 
     def step(operation: Operation) -> None:
         operation.parameters = [*(operation.parameters or []), *parameters]
+
+    return step
+
+
+def response_header(status: int, name: str, description: str, *, required: bool = False) -> OperationStep:
+    """A header the `status` answer carries (`Retry-After`, `X-Result-URL`, …)."""
+
+    def step(operation: Operation) -> None:
+        response = _response(operation, status)
+        described = OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description=description, required=required)
+        response.headers = {**(response.headers or {}), name: described}
 
     return step
 

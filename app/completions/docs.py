@@ -18,7 +18,14 @@ from app.completions.errors import (
     UpstreamFailed,
 )
 from app.errors import AppError
-from app.openapi import documented, documented_body, request_example, response_example, server_sent_events
+from app.openapi import (
+    documented,
+    documented_body,
+    request_example,
+    response_example,
+    response_header,
+    server_sent_events,
+)
 from app.problems.problem import title_for
 
 
@@ -181,6 +188,10 @@ _ERROR_EXAMPLE = {
         "param": None,
     }
 }
+_KEY_HEADERS = (
+    response_header(401, "WWW-Authenticate", "`Bearer`: send an API key.", required=True),
+    response_header(429, "Retry-After", "Seconds until this key may call again.", required=True),
+)
 COMPLETION_OPERATION = documented(
     request_example(_REQUEST_EXAMPLE),
     response_example(200, _COMPLETION_EXAMPLE),
@@ -192,6 +203,11 @@ COMPLETION_OPERATION = documented(
         example=_CHUNK_EXAMPLE,
     ),
     response_example(401, _ERROR_EXAMPLE),
+    response_header(200, "X-Result-URL", "With `store: true`: the kept answer's page, `/r/{id}`."),
+    response_header(200, "X-Cache", "`hit`: answered from a kept identical call (asked with `X-Cache: use`), free."),
+    *_KEY_HEADERS,
 )
-MODELS_OPERATION = documented(response_example(200, _MODELS_EXAMPLE), response_example(401, _ERROR_EXAMPLE))
+MODELS_OPERATION = documented(
+    response_example(200, _MODELS_EXAMPLE), response_example(401, _ERROR_EXAMPLE), *_KEY_HEADERS
+)
 COMPLETION_BODY = documented_body(ChatCompletionRequest)

@@ -166,7 +166,7 @@ def _check_served(seen: Visibility | None) -> None:
         **problem_responses(_REFUSALS, {404: ["results.format"]}),
     },
     operation_class=documented(
-        also_as(200, ["text/html", "text/markdown", "text/plain"], first=True),
+        also_as(200, ["text/html", "text/markdown", "text/plain"]),
         _EVENTS,
         response_example(200, _RESULT_EXAMPLE),
         response_example(200, "Run `pip install widgets`, then `widgets init`.\n", "text/markdown"),

@@ -36,7 +36,10 @@ FILES = {
 SEED = 20261128
 # Bounded and derandomized: the same requests every run, in a minute or two on two cores.
 MAX_EXAMPLES = 100
-CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+CHECKS = (
+    "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
+    "response_headers_conformance"
+)
 # What needs the dashboard's session rather than an API key: a leaked key must not mint or revoke keys
 # (app.api.keys), and the operator view is for a signed-in operator (OPERATOR_LOGINS).
 SESSION_PATHS = r"^/api/(keys|operator/)"
