@@ -44,7 +44,7 @@ class ChatCompletionRequest(Struct):
     """OpenAI's chat completion request. Standard parameters not listed here (`seed`, `stop`, `top_p`,
     `tool_choice`, …) are accepted and passed to the model as sent; only `store` is kept for this service."""
 
-    model: Annotated[str, Meta(description="One of GET /v1/models.")]
+    model: Annotated[str, Meta(description="One of GET /v1/models.", examples=["gpt-4.1-mini"])]
     messages: Annotated[list[RequestMessage], Meta(min_length=1)]
     stream: Annotated[bool | None, Meta(description="true: server-sent `chat.completion.chunk` events.")] = None
     stream_options: StreamOptions | None = None
