@@ -9,7 +9,7 @@ from urllib.parse import quote
 from litestar import get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, Parameter, QueryParameter
 from litestar.response import Redirect, Response
 from msgspec import Struct
 
@@ -20,6 +20,7 @@ from app.api_keys.service import InvalidApiKeyRequest
 from app.api_keys.views import ApiKeyView, CreatedApiKey, created_view, key_view
 from app.auth.viewer import Viewer
 from app.db.engine import Sessions
+from app.db.models import MAX_ROW_ID
 from app.guards import viewer_account
 from app.pages import html_response
 from app.settings import Settings
@@ -96,7 +97,7 @@ async def keys_create(
 
 @post("/keys/{key_id:int}/revoke", include_in_schema=False, status_code=303)
 async def keys_revoke(
-    key_id: FromPath[int],
+    key_id: Annotated[int, Parameter(ge=1, le=MAX_ROW_ID)],
     data: Annotated[RevokeForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     viewer: NamedDependency[Viewer],
     sessions: NamedDependency[Sessions],

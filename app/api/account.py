@@ -10,10 +10,11 @@ from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.summary import AccountSummary, summarize
+from app.api import examples
 from app.api.problems import READ_PROBLEMS
 from app.auth.viewer import Viewer
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import INVALID_REQUEST, codes_by_status, documented, problem_responses, response_example
 
 
 async def account_summary(session: AsyncSession, viewer: Viewer, login: str | None) -> AccountSummary:
@@ -26,6 +27,7 @@ async def account_summary(session: AsyncSession, viewer: Viewer, login: str | No
     summary="Account balance",
     description="The balance of the signed-in owner's account, or of another account they may reach (`?account=`).",
     responses=problem_responses(INVALID_REQUEST, READ_PROBLEMS, codes_by_status(AccountNotFound, AccountNotChosen)),
+    operation_class=documented(response_example(200, examples.ACCOUNT)),
 )
 async def get_account(
     session: NamedDependency[AsyncSession],

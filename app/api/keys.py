@@ -10,19 +10,28 @@ from typing import Annotated
 
 from litestar import delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import Body, FromPath, QueryParameter
+from litestar.params import Body, Parameter, QueryParameter
 from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api import examples
 from app.api.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from app.api_keys import repository as repo
 from app.api_keys.owner import create_viewers_key, revoke_viewers_key
 from app.api_keys.service import ApiKeyNotFound, InvalidApiKeyRequest
 from app.api_keys.views import ApiKeyView, CreatedApiKey, created_view, key_view
 from app.auth.viewer import Viewer
+from app.db.models import MAX_ROW_ID
 from app.errors import AppError
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import (
+    INVALID_REQUEST,
+    codes_by_status,
+    documented,
+    problem_responses,
+    request_example,
+    response_example,
+)
 from app.settings import Settings
 
 _ACCOUNT = QueryParameter(description="The account's GitHub login; default: your own.", max_length=100)
@@ -53,6 +62,7 @@ _ACCOUNT_PROBLEMS = codes_by_status(AccountNotFound, AccountNotChosen)
     "/keys",
     summary="List API keys",
     responses=problem_responses(INVALID_REQUEST, READ_PROBLEMS, _ACCOUNT_PROBLEMS),
+    operation_class=documented(response_example(200, [examples.KEY])),
 )
 async def list_keys(
     session: NamedDependency[AsyncSession],
@@ -72,6 +82,7 @@ async def list_keys(
     responses=problem_responses(
         INVALID_REQUEST, WRITE_PROBLEMS, _ACCOUNT_PROBLEMS, codes_by_status(InvalidApiKeyRequest, SessionRequired)
     ),
+    operation_class=documented(request_example(examples.NEW_KEY), response_example(201, examples.CREATED_KEY)),
 )
 async def post_key(
     data: Annotated[NewApiKey, Body()],
@@ -95,7 +106,7 @@ async def post_key(
     ),
 )
 async def delete_key(
-    key_id: FromPath[int],
+    key_id: Annotated[int, Parameter(description="The key's id (from GET /api/keys).", ge=1, le=MAX_ROW_ID)],
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],
     account: Annotated[str | None, _ACCOUNT] = None,

@@ -12,12 +12,13 @@ from litestar.response import Response
 from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api import examples
 from app.api.problems import READ_PROBLEMS
 from app.auth.viewer import Viewer
 from app.billing.statement import MAX_PAGE, LedgerLine, ledger_csv, ledger_lines
-from app.db.models import LedgerKind
+from app.db.models import MAX_ROW_ID, LedgerKind
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import INVALID_REQUEST, codes_by_status, documented, problem_responses, response_example
 
 _ACCOUNT = QueryParameter(description="The account's GitHub login; default: your own.", max_length=100)
 _PROBLEMS = problem_responses(INVALID_REQUEST, READ_PROBLEMS, codes_by_status(AccountNotFound, AccountNotChosen))
@@ -54,25 +55,38 @@ async def _lines(
     return await ledger_lines(session, chosen.id, limit=limit, before_id=before)
 
 
-@get("/account/ledger", summary="Account ledger", responses=_PROBLEMS)
+@get(
+    "/account/ledger",
+    summary="Account ledger",
+    responses=_PROBLEMS,
+    operation_class=documented(response_example(200, examples.LEDGER)),
+)
 async def get_ledger(
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],
     account: Annotated[str | None, _ACCOUNT] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = 100,
-    before: Annotated[int | None, QueryParameter(description="Continue after this entry id.", ge=1)] = None,
+    before: Annotated[
+        int | None, QueryParameter(description="Continue after this entry id.", ge=1, le=MAX_ROW_ID)
+    ] = None,
 ) -> list[LedgerItem]:
     """Newest first: free credit, top-ups, debits (with their result and repository) and refunds."""
     return [_item(line) for line in await _lines(session, viewer, account, limit, before)]
 
 
-@get("/account/ledger.csv", summary="Account ledger (CSV)", media_type="text/csv", responses=_PROBLEMS)
+@get(
+    "/account/ledger.csv",
+    summary="Account ledger (CSV)",
+    media_type="text/csv",
+    responses=_PROBLEMS,
+    operation_class=documented(response_example(200, examples.LEDGER_CSV, "text/csv")),
+)
 async def get_ledger_csv(
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],
     account: Annotated[str | None, _ACCOUNT] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_PAGE)] = MAX_PAGE,
-    before: Annotated[int | None, QueryParameter(ge=1)] = None,
+    before: Annotated[int | None, QueryParameter(ge=1, le=MAX_ROW_ID)] = None,
 ) -> Response[str]:
     """The same entries as a spreadsheet-safe CSV download."""
     lines = await _lines(session, viewer, account, limit, before)

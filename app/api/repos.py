@@ -10,6 +10,7 @@ from litestar.params import Body, FromPath, QueryParameter
 from msgspec import Meta, Struct
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api import examples
 from app.api.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from app.auth.viewer import Viewer
 from app.billing.budget import month_start
@@ -20,7 +21,14 @@ from app.context_settings.views import RepoSettings, repo_settings
 from app.db.models import Account, Repository
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
 from app.links.invalidation import InvalidationBus
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import (
+    INVALID_REQUEST,
+    codes_by_status,
+    documented,
+    problem_responses,
+    request_example,
+    response_example,
+)
 from app.settings import Settings
 
 
@@ -52,6 +60,7 @@ async def _settings(session: AsyncSession, repo: Repository, settings: Settings)
     summary="Repositories and their settings",
     description="The account's repositories with their monthly cap and each context's state (valid, paused).",
     responses=problem_responses(INVALID_REQUEST, READ_PROBLEMS, codes_by_status(AccountNotFound, AccountNotChosen)),
+    operation_class=documented(response_example(200, [examples.REPO])),
 )
 async def get_repos(
     session: NamedDependency[AsyncSession],
@@ -71,6 +80,9 @@ async def get_repos(
     "/repos/{owner:str}/{repo:str}",
     summary="Set a repository's monthly cap",
     responses=problem_responses(INVALID_REQUEST, WRITE_PROBLEMS, codes_by_status(RepoNotFound, InvalidCap)),
+    operation_class=documented(
+        request_example(examples.REPO_CHANGE), response_example(200, examples.REPO), examples.REPO_NAMES
+    ),
 )
 async def patch_repo(
     data: Annotated[RepoChange, Body()],
@@ -92,6 +104,9 @@ async def patch_repo(
     summary="Pause or resume a context",
     description="Takes effect at once for visitor links on every web process.",
     responses=problem_responses(INVALID_REQUEST, WRITE_PROBLEMS, codes_by_status(RepoNotFound, UnknownContext)),
+    operation_class=documented(
+        request_example(examples.CONTEXT_CHANGE), response_example(200, examples.CONTEXT), examples.REPO_NAMES
+    ),
 )
 async def patch_context(
     data: Annotated[ContextChange, Body()],

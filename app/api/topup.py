@@ -9,11 +9,19 @@ from litestar.di import NamedDependency
 from litestar.params import Body, QueryParameter
 from msgspec import Meta, Struct
 
+from app.api import examples
 from app.api.problems import WRITE_PROBLEMS
 from app.auth.viewer import Viewer
 from app.db.engine import Sessions
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import (
+    INVALID_REQUEST,
+    codes_by_status,
+    documented,
+    problem_responses,
+    request_example,
+    response_example,
+)
 from app.settings import Settings
 from app.topups.service import CheckoutStarted, InvalidTopupAmount, create_topup
 from app.topups.stripe_api import StripeGateway, StripeNotConfigured, StripeUnavailable
@@ -36,6 +44,7 @@ class TopupRequest(Struct):
         WRITE_PROBLEMS,
         codes_by_status(AccountNotFound, AccountNotChosen, InvalidTopupAmount, StripeNotConfigured, StripeUnavailable),
     ),
+    operation_class=documented(request_example(examples.TOPUP_REQUEST), response_example(201, examples.TOPUP)),
 )
 async def post_topup(
     data: Annotated[TopupRequest, Body()],

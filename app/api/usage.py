@@ -11,10 +11,11 @@ from litestar.params import QueryParameter
 from litestar.response import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.api import examples
 from app.api.problems import READ_PROBLEMS
 from app.auth.viewer import Viewer
 from app.guards import AccountNotChosen, AccountNotFound, viewer_account
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import INVALID_REQUEST, codes_by_status, documented, problem_responses, response_example
 from app.usage.csv_export import usage_csv
 from app.usage.report import UsageReport, usage_report
 
@@ -43,6 +44,7 @@ async def _report(
     summary="Usage",
     description="Per day (UTC) and context id; money figures are the ledger's. Default range: the last 30 days.",
     responses=_PROBLEMS,
+    operation_class=documented(response_example(200, examples.USAGE)),
 )
 async def get_usage(
     session: NamedDependency[AsyncSession],
@@ -56,7 +58,13 @@ async def get_usage(
     return await _report(session, viewer, account, repo, from_, to)
 
 
-@get("/usage.csv", summary="Usage (CSV)", media_type="text/csv", responses=_PROBLEMS)
+@get(
+    "/usage.csv",
+    summary="Usage (CSV)",
+    media_type="text/csv",
+    responses=_PROBLEMS,
+    operation_class=documented(response_example(200, examples.USAGE_CSV, "text/csv")),
+)
 async def get_usage_csv(
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],

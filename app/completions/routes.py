@@ -12,7 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.api_keys.authenticator import api_key_viewer
 from app.completions.accounting import Payer
-from app.completions.docs import COMPLETION_RESPONSES, MODELS_RESPONSES
+from app.completions.docs import (
+    COMPLETION_BODY,
+    COMPLETION_OPERATION,
+    COMPLETION_RESPONSES,
+    MODELS_OPERATION,
+    MODELS_RESPONSES,
+)
 from app.completions.errors import MissingApiKey, RateLimited
 from app.completions.ratelimit import KeyRateLimiter
 from app.completions.relay import relay, replay, start_stream
@@ -54,6 +60,8 @@ async def api_payer(request: Request[Any, Any, State], settings: Settings) -> Pa
     status_code=200,
     summary="Chat completions (OpenAI-compatible)",
     responses=COMPLETION_RESPONSES,
+    dependencies=COMPLETION_BODY,  # documents the body, which parse_call reads (OpenAI's error messages)
+    operation_class=COMPLETION_OPERATION,
 )
 async def chat_completions(
     request: Request[Any, Any, State],
@@ -96,7 +104,13 @@ def _cached_answer(payload: dict[str, Any], stream: bool, include_usage: bool) -
     return Response(payload, headers=headers)
 
 
-@get("/v1/models", opt={"errors": OPENAI_ERRORS}, summary="Models (OpenAI-compatible)", responses=MODELS_RESPONSES)
+@get(
+    "/v1/models",
+    opt={"errors": OPENAI_ERRORS},
+    summary="Models (OpenAI-compatible)",
+    responses=MODELS_RESPONSES,
+    operation_class=MODELS_OPERATION,
+)
 async def list_models(
     request: Request[Any, Any, State],
     settings: NamedDependency[Settings],

@@ -30,12 +30,31 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import AutoString, Field, SQLModel
 
 MICROS_PER_USD = 1_000_000
+# The largest serial id (an INTEGER column, 32 bits on PostgreSQL): a larger one in a request is refused
+# (400), never looked up (PostgreSQL and SQLite fail on ids beyond their integer types: a 500).
+MAX_ROW_ID = 2**31 - 1
 
 E = TypeVar("E", bound=StrEnum)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment, stored with its zone and read back zone-aware (so the API's times say they are UTC).
+
+    PostgreSQL keeps the zone; SQLite keeps none and hands back naive values, which were written as UTC.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value if value is None or value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class StrEnumColumn(TypeDecorator[E], Generic[E]):
@@ -70,7 +89,7 @@ class Account(SQLModel, table=True):
     balance_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     # Worst-case cost of generations in flight; balance - reserved is what new generations may use.
     reserved_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0, server_default="0"))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class GitHubAppRegistration(SQLModel, table=True):
@@ -89,7 +108,7 @@ class GitHubAppRegistration(SQLModel, table=True):
     sealed_private_key: str = Field(sa_column=Column(Text, nullable=False))
     sealed_webhook_secret: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     sealed_client_secret: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class Installation(SQLModel, table=True):
@@ -101,10 +120,10 @@ class Installation(SQLModel, table=True):
     account_id: int = Field(sa_column=Column(ForeignKey("accounts.id"), nullable=False, index=True))
     repository_selection: str = "selected"
     permissions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    suspended_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    suspended_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    deleted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
     @property
     def active(self) -> bool:
@@ -135,8 +154,8 @@ class Repository(SQLModel, table=True):
     monthly_cap_micros: int | None = Field(default=None, sa_column=Column(BigInteger))
     # New generations per hour for this repository, whoever asks (None: the service default).
     hourly_generation_cap: int | None = None
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
     @property
     def full_name(self) -> str:
@@ -153,7 +172,7 @@ class ContextSetting(SQLModel, table=True):
     repository_id: int = Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False))
     context_id: str
     paused: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class DeliveryStatus(StrEnum):
@@ -181,8 +200,8 @@ class WebhookDelivery(SQLModel, table=True):
     status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, index=True, sa_type=StrEnumColumn(DeliveryStatus))
     attempts: int = 0
     error: str | None = Field(default=None, sa_column=Column(Text))
-    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    processed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class ContextFileStatus(StrEnum):
@@ -208,7 +227,7 @@ class ContextFile(SQLModel, table=True):
     entries: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     errors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class CheckClaim(SQLModel, table=True):
@@ -222,7 +241,7 @@ class CheckClaim(SQLModel, table=True):
     branch: str = Field(primary_key=True)
     commit_sha: str = Field(primary_key=True)
     check_run_id: int | None = Field(default=None, sa_column=Column(BigInteger))
-    claimed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    claimed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class OutboxJob(SQLModel, table=True):
@@ -238,9 +257,7 @@ class OutboxJob(SQLModel, table=True):
     name: str
     args: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     job_id: str | None = None
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False, index=True))
 
 
 class LedgerKind(StrEnum):
@@ -272,7 +289,7 @@ class LedgerEntry(SQLModel, table=True):
     note: str | None = None
     # The GitHub login of the operator who made this adjustment (kind CREDIT; `note` holds the reason).
     adjusted_by: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class RepositoryName(SQLModel, table=True):
@@ -283,7 +300,7 @@ class RepositoryName(SQLModel, table=True):
     owner_lower: str = Field(primary_key=True)
     name_lower: str = Field(primary_key=True)
     repository_id: int = Field(sa_column=Column(BigInteger, ForeignKey("repositories.id"), nullable=False, index=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class BranchHead(SQLModel, table=True):
@@ -296,7 +313,7 @@ class BranchHead(SQLModel, table=True):
     )
     branch: str = Field(primary_key=True)
     commit_sha: str
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class ResultKind(StrEnum):
@@ -364,9 +381,9 @@ class Result(SQLModel, table=True):
     # An unstored call keeps only its accounting (tokens, cost) and has no page.
     api_key_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("api_keys.id"), index=True))
     stored: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, default=True, server_default=true()))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    started_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    finished_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    finished_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 class WebSession(SQLModel, table=True):
@@ -383,10 +400,10 @@ class WebSession(SQLModel, table=True):
     login: str
     token_encrypted: str = Field(sa_column=Column(Text, nullable=False))
     reach: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    reach_checked_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))
+    reach_checked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False, index=True))
 
 
 class TopupStatus(StrEnum):
@@ -413,8 +430,8 @@ class Topup(SQLModel, table=True):
     payment_intent_id: str | None = Field(default=None, sa_column=Column(Text, index=True))
     credited_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     refunded_micros: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class StripeEventStatus(StrEnum):
@@ -440,9 +457,9 @@ class StripeEvent(SQLModel, table=True):
     payload: str = Field(sa_column=Column(Text, nullable=False))
     status: StripeEventStatus = Field(sa_type=StrEnumColumn(StripeEventStatus))
     note: str | None = Field(default=None, sa_column=Column(Text))
-    stripe_created_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    processed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    stripe_created_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    processed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
 
 
 # Usage counted on the visitor link's hot path (app.usage), one row per UTC day and key, written in batches
@@ -520,6 +537,6 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(sa_column=Column(AutoString(64), nullable=False))
     monthly_cap_micros: int | None = Field(default=None, sa_column=Column(BigInteger))
     created_by: str  # the GitHub login (or "cli") that created it
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
-    last_used_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))

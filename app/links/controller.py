@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Response
 
+from app.api_keys.authenticator import InvalidApiKey
 from app.context_api.routes import serve_tree_get
 from app.errors import AppError
 from app.github_source import GitHubAppNotConfigured
@@ -25,7 +26,15 @@ from app.links.paths import split_tree_link
 from app.links.refname import InvalidBranchName
 from app.links.resolve import Admit, LinkRequest
 from app.links.resolver import REFUSED, LinkResolver
-from app.openapi import INVALID_REQUEST, RedirectOperation, codes_by_status, problem_responses
+from app.openapi import (
+    INVALID_REQUEST,
+    codes_by_status,
+    documented,
+    parameter_examples,
+    problem_responses,
+    redirects,
+    response_example,
+)
 from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
 from app.private_repos.gate import admitted_login, sign_in_offer
 from app.usage.counter import UsageCounter
@@ -49,6 +58,7 @@ _REFUSALS: list[type[AppError]] = [
     errors.BranchLookupsLimited,
     errors.GitHubUnavailable,
     GitHubAppNotConfigured,
+    InvalidApiKey,  # a request that sends a bearer token is judged by it, also here (app.auth.identify)
 ]
 _BADGE = ResponseSpec(
     str,
@@ -64,6 +74,12 @@ _SEE_RESULT = (
 )
 
 
+_NAMES = parameter_examples(owner="acme", repo="widgets", context_id="explain", rest="main/context/explain")
+_BADGE_EXAMPLE = '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="20" role="img" aria-label="…"></svg>'
+_LINK_DOCS = documented(redirects, _NAMES)
+_BADGE_DOCS = documented(_NAMES, response_example(200, _BADGE_EXAMPLE, "image/svg+xml"))
+
+
 def _link_responses(*extra: type[AppError]) -> dict[int, ResponseSpec]:
     moved = ResponseSpec(None, description="Moved Permanently: the repository was renamed or transferred.")
     return {301: moved, **problem_responses(INVALID_REQUEST, codes_by_status(*_REFUSALS, *extra))}
@@ -75,7 +91,7 @@ def _link_responses(*extra: type[AppError]) -> dict[int, ResponseSpec]:
     status_code=303,
     response_description=_SEE_RESULT,
     responses=_link_responses(),
-    operation_class=RedirectOperation,
+    operation_class=_LINK_DOCS,
     cache=False,
 )
 async def default_branch_link(
@@ -93,6 +109,7 @@ async def default_branch_link(
     summary="README badge",
     media_type="image/svg+xml",
     responses=_BADGE_RESPONSES,
+    operation_class=_BADGE_DOCS,
 )
 async def default_branch_badge(
     request: Request, owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -107,6 +124,7 @@ async def default_branch_badge(
     description="How many contexts the default branch offers (`…/tree/{branch}/badge.svg`: that branch).",
     media_type="image/svg+xml",
     responses=_BADGE_RESPONSES,
+    operation_class=_BADGE_DOCS,
 )
 async def repo_badge(request: Request, owner: FromPath[str], repo: FromPath[str]) -> Response[bytes]:
     """The badge of a repository."""
@@ -122,7 +140,7 @@ async def repo_badge(request: Request, owner: FromPath[str], repo: FromPath[str]
     status_code=303,
     response_description=_SEE_RESULT,
     responses={200: _BADGE, 304: _NOT_MODIFIED, **_link_responses(errors.InvalidBranchName)},
-    operation_class=RedirectOperation,
+    operation_class=_LINK_DOCS,
     cache=False,
 )
 async def branch_link(request: Request, owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]) -> Response:

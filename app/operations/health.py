@@ -17,6 +17,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.openapi import documented, response_example
 from app.settings import Settings
 
 
@@ -44,7 +45,13 @@ class Readiness(Struct):
     redis: Annotated[str | UnsetType, Meta(description=f"{_PART}; only when REDIS_URL is set.")] = UNSET
 
 
-@get("/livez", summary="Liveness", cache=False, sync_to_thread=False)
+@get(
+    "/livez",
+    summary="Liveness",
+    cache=False,
+    sync_to_thread=False,
+    operation_class=documented(response_example(200, {"status": "ok"})),
+)
 def livez() -> Liveness:
     """200 while the event loop serves requests; checks nothing else."""
     return Liveness(status="ok")
@@ -56,6 +63,10 @@ def livez() -> Liveness:
     cache=False,
     response_description="Ready: every part answers.",
     responses={503: ResponseSpec(Readiness, generate_examples=False, description="Not ready: a part failed.")},
+    operation_class=documented(
+        response_example(200, {"status": "ok", "database": "ok", "redis": "ok"}),
+        response_example(503, {"status": "unavailable", "database": "ok", "redis": "error: ConnectionError"}),
+    ),
 )
 async def healthz(engine: NamedDependency[AsyncEngine], settings: NamedDependency[Settings]) -> Response[Readiness]:
     """200 when the database (and Redis, if used) answer; 503 with the failing part otherwise."""

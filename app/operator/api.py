@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import Body, Parameter
 from msgspec import Meta, Struct
 
+from app.api import examples
 from app.api.problems import READ_PROBLEMS, WRITE_PROBLEMS
 from app.auth.viewer import Viewer
 from app.billing.adjustments import (
@@ -21,7 +22,14 @@ from app.billing.adjustments import (
 )
 from app.billing.money import usd_text
 from app.db.engine import Sessions
-from app.openapi import INVALID_REQUEST, codes_by_status, problem_responses
+from app.openapi import (
+    INVALID_REQUEST,
+    codes_by_status,
+    documented,
+    problem_responses,
+    request_example,
+    response_example,
+)
 from app.operator.service import UnknownAccount, make_adjustment, overview
 from app.operator.views import OperatorAccounts, Usd, operator_accounts
 from app.settings import Settings
@@ -61,6 +69,7 @@ class AdjustmentMade(Struct):
     summary="Every owner account (operators)",
     description="For OPERATOR_LOGINS only; anyone else signed in gets 404.",
     responses=problem_responses(READ_PROBLEMS),
+    operation_class=documented(response_example(200, examples.OPERATOR_ACCOUNTS)),
 )
 async def get_operator_accounts(
     sessions: NamedDependency[Sessions], settings: NamedDependency[Settings]
@@ -79,6 +88,9 @@ async def get_operator_accounts(
         INVALID_REQUEST,
         WRITE_PROBLEMS,
         codes_by_status(UnknownAccount, InvalidAdjustment, AdjustmentExceedsBalance, AdjustmentKeyReused),
+    ),
+    operation_class=documented(
+        request_example(examples.ADJUSTMENT_REQUEST), response_example(201, examples.ADJUSTMENT)
     ),
 )
 async def post_adjustment(

@@ -13,10 +13,18 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, ServerSentEvent, ServerSentEventMessage
 
 from app.accounts.visibility import Visibility, installation_of, visibility
+from app.api_keys.authenticator import InvalidApiKey
 from app.db.engine import Sessions
 from app.db.models import Repository, Result, ResultStatus
 from app.errors import Forbidden, NotFound
-from app.openapi import INVALID_REQUEST, problem_responses, text_alternatives
+from app.openapi import (
+    INVALID_REQUEST,
+    also_as,
+    documented,
+    problem_responses,
+    response_example,
+    server_sent_events,
+)
 from app.pages import html_response
 from app.private_repos.access import PRIVATE_HEADERS, PrivateRepo
 from app.private_repos.gate import admitted_login, sign_in_offer
@@ -34,6 +42,8 @@ _TEXT_TYPES = {"md": "text/markdown; charset=utf-8", "txt": "text/plain; charset
 # What /r/… answers instead of a result (documented on the routes; raised by _load and the brokers).
 _REFUSALS = {
     **INVALID_REQUEST,
+    # A request that sends a bearer token is judged by it, also here (app.auth.identify).
+    InvalidApiKey.status_code: [InvalidApiKey.code],
     403: ["results.installation_suspended"],
     404: ["results.not_found", "results.repository_gone"],
     503: [TooManyWatchers.code],
@@ -44,6 +54,30 @@ _STREAM_DOC = ResponseSpec(
     generate_examples=False,
     description="Server-sent events: `delta` (text appended), `reset` (start the text again), then `done` "
     "(the rendered answer) or `error` (why it failed); `stalled` when the producer went quiet.",
+)
+_RESULT_EXAMPLE = {
+    "id": "k3v9q2m8x4t7b1np",
+    "status": "done",
+    "repo": "acme/widgets",
+    "branch": "main",
+    "commit": "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+    "context_id": "explain",
+    "model": "gpt-4.1-mini",
+    "text": "Run `pip install widgets`, then `widgets init`.",
+    "usage": {"prompt_tokens": 5200, "completion_tokens": 410},
+    "cost_usd": 0.003125,
+    "paid_by": "acme",
+    "cached_from": None,
+    "error": None,
+    "error_code": None,
+    "created_at": "2026-11-28T09:30:00+00:00",
+    "finished_at": "2026-11-28T09:30:04+00:00",
+}
+_EVENTS = server_sent_events(
+    200,
+    ["delta", "reset", "done", "error", "stalled"],
+    data="JSON: `delta` a string of text, `done` {html, …}, `error` {message}, `reset` and `stalled` {}.",
+    example={"event": "delta", "data": '"Run `pip install widgets`, "', "id": "3"},
 )
 
 
@@ -131,7 +165,12 @@ def _check_served(seen: Visibility | None) -> None:
         ),
         **problem_responses(_REFUSALS, {404: ["results.format"]}),
     },
-    operation_class=text_alternatives(200, ["text/html", "text/markdown", "text/plain", "text/event-stream"]),
+    operation_class=documented(
+        also_as(200, ["text/html", "text/markdown", "text/plain"]),
+        _EVENTS,
+        response_example(200, _RESULT_EXAMPLE),
+        response_example(200, "Run `pip install widgets`, then `widgets init`.\n", "text/markdown"),
+    ),
 )
 async def result_view(
     request: Request,
@@ -173,6 +212,7 @@ async def result_view(
     "/{result_id:str}/stream",
     summary="Server-sent events of a result: delta, reset, done, error",
     responses={200: _STREAM_DOC, **problem_responses(_REFUSALS)},
+    operation_class=documented(_EVENTS),
 )
 async def result_stream(
     request: Request,

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, post
 from litestar.di import NamedDependency
 
 from app.db.engine import Sessions
-from app.openapi import problem_responses
+from app.openapi import (
+    documented,
+    documented_body,
+    header,
+    header_parameters,
+    problem_responses,
+    request_example,
+    response_example,
+)
 from app.settings import Settings
 from app.topups.objects import MALFORMED
 from app.topups.webhook import BAD_SIGNATURE, StripeReceipt, StripeWebhookNotConfigured, receive_stripe_event
 from app.webhooks.controller import TOO_LARGE, read_body
+
+_EVENT_EXAMPLE = {
+    "id": "evt_1QhA2b3C4d5E6f7G",
+    "object": "event",
+    "type": "checkout.session.completed",
+    "data": {"object": {"id": "cs_test_a1B2c3D4e5", "object": "checkout.session", "payment_status": "paid"}},
+}
+_STRIPE_DOCS = documented(
+    header_parameters(
+        header(
+            "Stripe-Signature",
+            "Stripe's `t=…,v1=…` signature of the body with STRIPE_WEBHOOK_SECRET.",
+            "t=1764300000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
+        )
+    ),
+    request_example(_EVENT_EXAMPLE),
+    response_example(200, {"status": "applied", "event": _EVENT_EXAMPLE["id"]}),
+)
 
 
 @post(
@@ -31,6 +59,9 @@ from app.webhooks.controller import TOO_LARGE, read_body
             StripeWebhookNotConfigured.status_code: [StripeWebhookNotConfigured.code],
         }
     ),
+    # A Stripe event object, read raw: the signature covers the exact bytes.
+    dependencies=documented_body(dict[str, Any]),
+    operation_class=_STRIPE_DOCS,
 )
 async def stripe_webhook(
     request: Request, sessions: NamedDependency[Sessions], settings: NamedDependency[Settings]

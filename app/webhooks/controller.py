@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Request, post
 from litestar.di import NamedDependency
@@ -16,7 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import PayloadTooLarge
 from app.github_source import AppGitHub
 from app.jobs_catalog import process_delivery_job
-from app.openapi import problem_responses
+from app.openapi import (
+    documented,
+    documented_body,
+    header,
+    header_parameters,
+    problem_responses,
+    request_example,
+    response_example,
+)
 from app.queue import JobQueue
 from app.settings import Settings
 from app.webhooks.intake import WebhookNotConfigured, receive_github_delivery
@@ -40,6 +48,24 @@ class DeliveryReceipt(Struct):
     delivery: Annotated[str, Meta(description="The delivery's X-GitHub-Delivery.")]
 
 
+_PING_EXAMPLE = {"zen": "Keep it logically awesome.", "hook_id": 1, "installation": {"id": 77}}
+_DELIVERY_ID = "72d3162e-cc78-11e3-81ab-4c9367dc0958"
+_GITHUB_DOCS = documented(
+    header_parameters(
+        header("X-GitHub-Event", "The event's name (`installation`, `push`, …).", "ping"),
+        header("X-GitHub-Delivery", "The delivery's id: a delivery is stored and processed once.", _DELIVERY_ID),
+        header(
+            "X-Hub-Signature-256",
+            "`sha256=` and the HMAC-SHA256 of the body with GITHUB_WEBHOOK_SECRET, in hex.",
+            "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17",
+        ),
+    ),
+    request_example(_PING_EXAMPLE),
+    response_example(202, {"status": "queued", "delivery": _DELIVERY_ID}),
+    response_example(200, {"status": "duplicate", "delivery": _DELIVERY_ID}),
+)
+
+
 @post(
     "/github",
     status_code=202,
@@ -58,6 +84,10 @@ class DeliveryReceipt(Struct):
             }
         ),
     },
+    # The payload as GitHub sends it (its shape depends on X-GitHub-Event); read raw, as the signature covers
+    # the exact bytes.
+    dependencies=documented_body(dict[str, Any]),
+    operation_class=_GITHUB_DOCS,
 )
 async def github_webhook(
     request: Request,

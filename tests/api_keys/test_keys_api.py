@@ -122,3 +122,25 @@ async def test_bad_key_requests_get_clear_errors(service: Service, fake_github: 
         assert needle in resp.json()["detail"]
     assert_problem(await create_key(service, **{"name": 5}), 400, "http.invalid_request")
     assert len((await service.client.get("/api/keys")).json()) == 1
+
+
+async def test_ids_beyond_the_databases_integers_are_refused_not_looked_up(service: Service, fake_github: Any) -> None:
+    """Found by schemathesis: a key id or ledger cursor past 2**31 - 1 was a 500 (PostgreSQL's INTEGER)."""
+    created = await _owner_with_key(service, fake_github)
+    headers = {"X-CSRF-Token": await csrf_token(service)}
+    for huge in (2**31, 2**63, 10**30):
+        assert_problem(await service.client.delete(f"/api/keys/{huge}", headers=headers), 400, "http.invalid_request")
+        ledger = await as_key(service, "GET", f"/api/account/ledger?before={huge}", created["key"])
+        assert_problem(ledger, 400, "http.invalid_request")
+    assert_problem(await service.client.delete(f"/api/keys/{2**31 - 1}", headers=headers), 404, "api_key.not_found")
+    assert len((await service.client.get("/api/keys")).json()) == 1
+
+
+async def test_times_say_they_are_utc(service: Service, fake_github: Any) -> None:
+    """Found by schemathesis: SQLite handed back naive times, sent without an offset (not RFC 3339)."""
+    created = await _owner_with_key(service, fake_github)
+    await as_key(service, "GET", "/api/account", created["key"])  # marks the key used
+    (listed,) = (await service.client.get("/api/keys")).json()
+    ledger = (await as_key(service, "GET", "/api/account/ledger", created["key"])).json()
+    for stamp in (created["created_at"], listed["created_at"], listed["last_used_at"], ledger[0]["created_at"]):
+        assert datetime.fromisoformat(stamp).utcoffset() is not None, stamp

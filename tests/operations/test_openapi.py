@@ -69,6 +69,11 @@ def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
                 yield path, method, operation
 
 
+def _schemas(response: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each content type's schema (examples left out)."""
+    return {media_type: {"schema": media["schema"]} for media_type, media in response["content"].items()}
+
+
 def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     ref = schema.get("$ref")
     if ref is None:
@@ -114,11 +119,11 @@ def test_every_error_answer_is_the_problem_document(document: dict[str, Any]) ->
             if int(status) < 400 or (path, method, status) in NOT_PROBLEMS:
                 continue
             if (path, method) in OPENAI_ROUTES:
-                assert response["content"] == {"application/json": OPENAI_ERROR}, (path, method, status)
+                assert _schemas(response) == {"application/json": OPENAI_ERROR}, (path, method, status)
                 assert "`" in response["description"], (path, method, status)
                 continue
             errors += 1
-            assert response["content"] == {"application/problem+json": PROBLEM}, (path, method, status)
+            assert _schemas(response) == {"application/problem+json": PROBLEM}, (path, method, status)
             assert "`" in response["description"], (path, method, status)  # names its codes
     assert errors > 20
     problem = component("ProblemDetails")
