@@ -12,6 +12,7 @@ from app.completions.docs import KEY_ERRORS, openai_error_responses
 from app.context_api.docs import CONTEXT_CODES
 from app.context_api.mcp_http import InvalidMcpMessage, McpNotAcceptable, McpUnsupportedMediaType
 from app.errors import AppError
+from app.openapi import documented, documented_body, request_example, response_example
 
 
 class McpMethodNotAllowed(AppError):
@@ -54,3 +55,36 @@ MCP_POST_RESPONSES: dict[int, ResponseSpec] = {
     **openai_error_responses(_refusals()),
 }
 MCP_GET_RESPONSES = openai_error_responses({400: ["invalid_request_error"], 405: [McpMethodNotAllowed.code]})
+
+
+class JsonRpcRequest(Struct):
+    """One JSON-RPC 2.0 message of MCP (a request with an `id`, or a notification without)."""
+
+    jsonrpc: str
+    method: str
+    id: int | str | None = None
+    params: dict[str, Any] | None = None
+
+
+MCP_BODY = documented_body(JsonRpcRequest)
+MCP_OPERATION = documented(
+    request_example(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "tools/call",
+            "params": {"name": "ask", "arguments": {"prompt": "How do I install it?"}, "_meta": {"progressToken": 1}},
+        }
+    ),
+    response_example(
+        200,
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "result": {
+                "content": [{"type": "text", "text": "Run `pip install widgets`, then `widgets init`."}],
+                "isError": False,
+            },
+        },
+    ),
+)

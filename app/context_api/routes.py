@@ -26,13 +26,19 @@ from litestar.response import Response
 from app.api_keys.authenticator import api_key_viewer
 from app.clients import Clients, pick
 from app.completions.accounting import Payer
+from app.completions.docs import COMPLETION_OPERATION, MODELS_OPERATION
 from app.completions.request import parse_call
 from app.completions.routes import answer_call, api_payer, model_list
 from app.completions.service import CompletionClients
-from app.context_api.docs import CONTEXT_COMPLETION_RESPONSES, CONTEXT_MODELS_RESPONSES, EXPLANATION_RESPONSES
+from app.context_api.docs import (
+    CONTEXT_COMPLETION_BODY,
+    CONTEXT_COMPLETION_RESPONSES,
+    CONTEXT_MODELS_RESPONSES,
+    EXPLANATION_RESPONSES,
+)
 from app.context_api.errors import ContextUnavailable
 from app.context_api.explain import explanation
-from app.context_api.mcp_docs import MCP_GET_RESPONSES, MCP_POST_RESPONSES
+from app.context_api.mcp_docs import MCP_BODY, MCP_GET_RESPONSES, MCP_OPERATION, MCP_POST_RESPONSES
 from app.context_api.mcp_server import mcp_get_not_allowed, serve_mcp
 from app.context_api.paths import split_context_path
 from app.context_api.target import find_context, resolve_context_target
@@ -167,6 +173,8 @@ _EXPLAIN_PATHS = [f"{_CONTEXT}/v1", f"{_CONTEXT}/chat/completions", f"{_CONTEXT}
     "the caller's key; `model` may be left out. Branch forms: `/{owner}/{repo}/tree/{branch}/context/{id}[/v1]"
     "/chat/completions`.",
     responses=CONTEXT_COMPLETION_RESPONSES,
+    dependencies=CONTEXT_COMPLETION_BODY,  # documents the body, which the handler reads itself
+    operation_class=COMPLETION_OPERATION,
 )
 async def context_chat_completions(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -180,6 +188,7 @@ async def context_chat_completions(
     opt=_OPENAI,
     summary="Models of a context base URL (OpenAI-compatible)",
     responses=CONTEXT_MODELS_RESPONSES,
+    operation_class=MODELS_OPERATION,
 )
 async def context_models(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -212,6 +221,8 @@ async def context_explanation(
     "`text/event-stream`, else JSON. Branch form: `/{owner}/{repo}/tree/{branch}/context/{id}/mcp`.",
     media_type="application/json",
     responses=MCP_POST_RESPONSES,
+    dependencies=MCP_BODY,
+    operation_class=MCP_OPERATION,
 )
 async def context_mcp(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
@@ -243,6 +254,8 @@ async def context_mcp_get(
     description="`rest` is `{branch}/context/{context_id}/chat/completions` or `…/v1/chat/completions` (the branch "
     "may contain slashes).",
     responses=CONTEXT_COMPLETION_RESPONSES,
+    dependencies=CONTEXT_COMPLETION_BODY,
+    operation_class=COMPLETION_OPERATION,
 )
 async def tree_post(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], rest: FromPath[str]
