@@ -32,7 +32,7 @@ from app.completions.service import CompletionClients
 from app.context_api.docs import CONTEXT_COMPLETION_RESPONSES, CONTEXT_MODELS_RESPONSES, EXPLANATION_RESPONSES
 from app.context_api.errors import ContextUnavailable
 from app.context_api.explain import explanation
-from app.context_api.mcp_docs import MCP_GET_RESPONSES, MCP_POST_RESPONSES
+from app.context_api.mcp_docs import MCP_BODY, MCP_GET_RESPONSES, MCP_OPERATION, MCP_POST_RESPONSES
 from app.context_api.mcp_server import mcp_get_not_allowed, serve_mcp
 from app.context_api.paths import split_context_path
 from app.context_api.target import find_context, resolve_context_target
@@ -212,6 +212,8 @@ async def context_explanation(
     "`text/event-stream`, else JSON. Branch form: `/{owner}/{repo}/tree/{branch}/context/{id}/mcp`.",
     media_type="application/json",
     responses=MCP_POST_RESPONSES,
+    dependencies=MCP_BODY,  # documents the body, which the SDK reads
+    operation_class=MCP_OPERATION,
 )
 async def context_mcp(
     request: Request[Any, Any, Any], owner: FromPath[str], repo: FromPath[str], context_id: FromPath[str]
