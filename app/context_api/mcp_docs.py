@@ -12,13 +12,22 @@ from app.completions.docs import KEY_ERRORS, openai_error_responses
 from app.context_api.docs import CONTEXT_CODES
 from app.context_api.mcp_http import InvalidMcpMessage, McpNotAcceptable, McpUnsupportedMediaType
 from app.errors import AppError
-from app.openapi import documented, documented_body, request_example, response_example
+from app.openapi import documented, documented_body, request_example, response_example, server_sent_events
 
 
 class McpMethodNotAllowed(AppError):
     status_code = 405
     code = "method_not_allowed"
     title = "Method not allowed"
+
+
+class JsonRpcRequest(Struct):
+    """One JSON-RPC 2.0 message of MCP (`initialize`, `tools/list`, `tools/call`, `resources/read`, …)."""
+
+    jsonrpc: str
+    method: str
+    id: int | str | None = None  # none: a notification, answered 202 with no body
+    params: dict[str, Any] | None = None
 
 
 class JsonRpcError(Struct):
@@ -49,42 +58,31 @@ MCP_POST_RESPONSES: dict[int, ResponseSpec] = {
         JsonRpcResponse,
         generate_examples=False,
         description="The JSON-RPC response; `text/event-stream` (progress notifications, then the response) when the "
-        "request accepts it.",
+        "request accepts it. A notification is answered 202 with no body.",
     ),
-    202: ResponseSpec(None, description="Accepted: a JSON-RPC notification or response, which has no answer."),
     **openai_error_responses(_refusals()),
 }
 MCP_GET_RESPONSES = openai_error_responses({400: ["invalid_request_error"], 405: [McpMethodNotAllowed.code]})
 
-
-class JsonRpcRequest(Struct):
-    """One JSON-RPC 2.0 message of MCP (a request with an `id`, or a notification without)."""
-
-    jsonrpc: str
-    method: str
-    id: int | str | None = None
-    params: dict[str, Any] | None = None
-
-
+_CALL = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "tools/call",
+    "params": {"name": "ask", "arguments": {"prompt": "Where is the widget defined?"}, "_meta": {"progressToken": 1}},
+}
+_ANSWER = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "result": {"content": [{"type": "text", "text": "In src/widgets.py."}], "isError": False},
+}
 MCP_BODY = documented_body(JsonRpcRequest)
 MCP_OPERATION = documented(
-    request_example(
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "tools/call",
-            "params": {"name": "ask", "arguments": {"prompt": "How do I install it?"}, "_meta": {"progressToken": 1}},
-        }
-    ),
-    response_example(
+    request_example(_CALL),
+    response_example(200, _ANSWER),
+    server_sent_events(
         200,
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "result": {
-                "content": [{"type": "text", "text": "Run `pip install widgets`, then `widgets init`."}],
-                "isError": False,
-            },
-        },
+        ["message"],
+        data="A JSON-RPC message: `notifications/progress` while the answer is written, then the response.",
+        example={"event": "message", "data": '{"jsonrpc":"2.0","id":1,"result":{"content":[],"isError":false}}'},
     ),
 )
