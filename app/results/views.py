@@ -45,13 +45,14 @@ def result_json(result: Result, repo: Repository | None) -> ResultJSON:
     usage = None
     if result.prompt_tokens is not None or result.completion_tokens is not None:
         usage = TokenUsage(prompt_tokens=result.prompt_tokens or 0, completion_tokens=result.completion_tokens or 0)
+    asked = asked_context(result) or {}  # an API call asked of a context's base URL names that context
     return ResultJSON(
         id=result.id,
         status=result.status,
-        repo=repo.full_name if repo else None,
-        branch=result.branch,
-        commit=result.commit_sha,
-        context_id=result.context_id,
+        repo=repo.full_name if repo else (f"{asked['owner']}/{asked['repo']}" if asked else None),
+        branch=result.branch or asked.get("branch"),
+        commit=result.commit_sha or asked.get("commit"),
+        context_id=result.context_id or asked.get("context_id"),
         model=result.model,
         text=result.text,
         usage=usage,

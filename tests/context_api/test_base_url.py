@@ -87,6 +87,8 @@ async def test_store_keeps_the_callers_messages_not_the_repository(
     assert result.request["context"]["owner"] == "acme" and result.request["context"]["context_id"] == "explain"
     page = await service.client.get(f"/r/{result.id}", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "Kept." in page.text and "acme/widgets" in page.text
+    data = (await service.client.get(f"/r/{result.id}.json")).json()
+    assert (data["repo"], data["branch"], data["context_id"]) == ("acme/widgets", "main", "explain")
     await setup.caller.assert_reconciles()
 
 
