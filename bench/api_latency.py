@@ -209,7 +209,10 @@ async def batch(client: httpx.AsyncClient, target: Target, mode: str, concurrenc
 
 async def measure(targets: list[Target], args: argparse.Namespace) -> dict[tuple[str, str, int], list[float]]:
     levels = [int(c) for c in args.concurrency.split(",")]
-    limits = httpx.Limits(max_connections=4 * max(levels), max_keepalive_connections=4 * max(levels))
+    # Idle connections are dropped after 2 s: uvicorn (all three servers) closes them after 5 s, and a
+    # request sent on one at that moment fails with a ReadError.
+    size = 4 * max(levels)
+    limits = httpx.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=2.0)
     samples: dict[tuple[str, str, int], list[float]] = {}
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         for mode in MODES:  # warm-up: connections open, caches and lazy imports of every server done
