@@ -109,7 +109,8 @@ async def chat_completions(
     """OpenAI's chat completions, billed to the key's account; `store: true` keeps the answer at `/r/{id}`.
 
     The key is checked in the transaction that reserves the call (one database round instead of two); the
-    errors keep their order all the same: a bad key is a 401 whatever the body, then 400/404, 429, 402.
+    errors keep their order all the same: a bad key is a 401 and a key over its rate a 429 whatever the body,
+    then 400/404, then 402.
     """
     clients = CompletionClients(settings, sessions, llm, catalog, settlements)
     token = _key_token(request)
