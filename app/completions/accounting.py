@@ -104,7 +104,10 @@ async def open_keyed_call(
         key = await check_key(session, secret_key, token)
         admit(key.id)
         payer = Payer(key.account_id, key.id)
-        await budget.lock_account_row(session, payer.account_id)
+        if key.monthly_cap_micros is not None:  # the cap check reads the key's spend under the account's lock
+            await budget.lock_account_row(session, payer.account_id)
+        # Without a cap, the conditional UPDATE of `reserve_on_account` is the account's lock (the same row
+        # lock, taken first as the lock order wants) and alone keeps reservations within the balance.
         await _reserve(session, payer, key.monthly_cap_micros, result_id, reservation)
         return payer
 
