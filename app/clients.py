@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.app_registration.service import load_registration
+from app.completions.settlements import PendingSettlements
 from app.db.engine import create_engine, create_sessionmaker
 from app.fetch import FetchPolicy
 from app.github_source import AppGitHub
@@ -42,6 +43,8 @@ class Clients:
     fetch_policy: FetchPolicy = field(default_factory=FetchPolicy)
     # Tells every web process to drop cached links (push, privatized, uninstalled, failed result).
     invalidation: InvalidationBus = field(default_factory=InvalidationBus)
+    # Charges of answered API calls still being written: close() waits for them before the engine goes.
+    settlements: PendingSettlements = field(default_factory=PendingSettlements)
     # Attached when the process starts (the in-process queue needs the job context, which holds the queue).
     queue: JobQueue | None = None
 
@@ -64,6 +67,7 @@ class Clients:
         }
 
     async def close(self) -> None:
+        await self.settlements.drain()
         if self.queue is not None:
             await self.queue.close()
         await self.invalidation.close()

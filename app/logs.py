@@ -15,7 +15,9 @@ HTTP_CLIENT_LOGGERS = ("httpx", "githubkit")
 REDACTED_QUERY = "?[redacted]"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 # Alembic announces each of its plugins at INFO when imported: noise before every command's own output.
-QUIET_LOGGERS = ("alembic.runtime.plugins",)
+# httpx logs one INFO line per outgoing request: one per API call relayed to the model provider, which cost
+# more CPU than the relay itself (bench/api_latency.py); failures are logged by the code that calls out.
+QUIET_LOGGERS = ("alembic.runtime.plugins", "httpx")
 
 # scheme://anything-but-query, then the query up to whitespace, a quote or a fragment.
 _URL_WITH_QUERY = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>?#]*)\?[^\s\"'<>#]*")

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.auth.identify import require_viewer
 from app.auth.viewer import Viewer
 from app.clients import Clients
+from app.completions.settlements import PendingSettlements
 from app.github_source import AppGitHub
 from app.links.invalidation import InvalidationBus
 from app.llm import LLMClient
@@ -93,6 +94,11 @@ def provide_stripe(state: State) -> StripeGateway:
     return _clients(state).stripe
 
 
+def provide_settlements(state: State) -> PendingSettlements:
+    """Charges of answered API calls still being written (shutdown waits for them)."""
+    return _clients(state).settlements
+
+
 DEPENDENCIES = {
     "settings": Provide(provide_settings, sync_to_thread=False),
     "engine": Provide(provide_engine, sync_to_thread=False),
@@ -106,4 +112,5 @@ DEPENDENCIES = {
     "viewer": Provide(provide_viewer),
     "stripe": Provide(provide_stripe, sync_to_thread=False),
     "invalidation": Provide(provide_invalidation, sync_to_thread=False),
+    "settlements": Provide(provide_settlements, sync_to_thread=False),
 }

@@ -106,6 +106,7 @@ class Stack:
     postgres: bool
     redis: bool
     logs: dict[str, Path]
+    env: dict[str, str] = field(default_factory=dict)  # the server's environment (for CLI commands against it)
     _installation_ids: Iterator[int] = field(default_factory=lambda: iter(range(7001, 8000)))
 
     @property
@@ -313,7 +314,7 @@ def start_stack(
             logs["worker"] = tmp / "worker.log"
             stack.enter_context(_worker(env, logs["worker"]))
         try:
-            yield Stack(base, github, llm, env["DATABASE_URL"], postgres, redis, logs)
+            yield Stack(base, github, llm, env["DATABASE_URL"], postgres, redis, logs, env)
         except BaseException:
             for name, path in logs.items():  # the service's side of a failure, before the files go away
                 tail = path.read_text(errors="replace")[-3000:] if path.exists() else ""

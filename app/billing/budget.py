@@ -120,6 +120,12 @@ async def lock_account(session: AsyncSession, account_id: int) -> Account | None
     return await _lock(session, Account, account_id)
 
 
+async def lock_account_row(session: AsyncSession, account_id: int) -> None:
+    """As `lock_account`, without loading the row (a hot path that only needs the lock)."""
+    stmt = select(col(Account.id)).where(col(Account.id) == account_id).with_for_update(key_share=True)
+    await session.execute(stmt)
+
+
 async def reserve_on_account(session: AsyncSession, account_id: int, amount_micros: int) -> bool:
     """Promise `amount_micros` of the account's available balance; False (nothing changed) when it lacks it."""
     stmt = (
@@ -165,35 +171,56 @@ async def reserve(session: AsyncSession, locked: Locked, amount_micros: int) -> 
     return None
 
 
-async def settle(session: AsyncSession, result: Result, actual_micros: int) -> int:
-    """Charge the actual cost (capped at the reservation) once, and free the reservation; returns the charge."""
-    reserved = result.reserved_micros
-    charged = max(0, min(actual_micros, reserved))
+@dataclass(frozen=True)
+class Held:
+    """The money fields of a locked result, for code that reads them with Core statements (no entity)."""
+
+    result_id: str
+    account_id: int | None
+    repository_id: int | None
+    model: str
+    reserved_micros: int
+
+
+async def charge(session: AsyncSession, held: Held, actual_micros: int) -> int | None:
+    """The ledger debit and the account's balance and reservation (the result row is the caller's to update);
+    returns the charge (the actual cost capped at the reservation), or None when it was charged before."""
+    charged = max(0, min(actual_micros, held.reserved_micros))
     entry = await insert_ignore(
         session,
         LedgerEntry,
         {
-            "account_id": result.account_id,
+            "account_id": held.account_id,
             "kind": LedgerKind.DEBIT,
             "amount_micros": -charged,
-            "idempotency_key": f"charge:{result.id}",
-            "repository_id": result.repository_id,
-            "result_id": result.id,
-            "note": f"generation {result.model}",
+            "idempotency_key": f"charge:{held.result_id}",
+            "repository_id": held.repository_id,
+            "result_id": held.result_id,
+            "note": f"generation {held.model}",
             "created_at": utcnow(),
         },
         conflict=["idempotency_key"],
     )
     if entry is None:
-        return 0  # already charged by an earlier run of this job
+        return None  # already charged by an earlier run of this job
     await session.execute(
         update(Account)
-        .where(col(Account.id) == result.account_id)
+        .where(col(Account.id) == held.account_id)
         .values(
-            reserved_micros=col(Account.reserved_micros) - reserved,
+            reserved_micros=col(Account.reserved_micros) - held.reserved_micros,
             balance_micros=col(Account.balance_micros) - charged,
         )
     )
+    return charged
+
+
+async def settle(session: AsyncSession, result: Result, actual_micros: int) -> int:
+    """Charge the actual cost (capped at the reservation) once, and free the reservation; returns the charge."""
+    assert result.id is not None
+    held = Held(result.id, result.account_id, result.repository_id, result.model, result.reserved_micros)
+    charged = await charge(session, held, actual_micros)
+    if charged is None:
+        return 0
     result.reserved_micros = 0
     result.cost_micros = charged
     session.add(result)

@@ -8,17 +8,19 @@ lock order of app.billing.budget), which also serialises the key's monthly cap c
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from app.api_keys.authenticator import check_key
 from app.billing import budget
 from app.completions.errors import InsufficientBalance, KeyCapReached
-from app.db.models import ApiKey, LedgerEntry, LedgerKind, Result, ResultKind, ResultStatus, utcnow
+from app.db.models import Account, ApiKey, LedgerEntry, LedgerKind, Result, ResultKind, ResultStatus, utcnow
 from app.db.retry import in_transaction
 from app.llm import Usage
 from app.models_catalog import ModelCatalog
@@ -52,6 +54,16 @@ async def key_month_spend_micros(session: AsyncSession, api_key_id: int) -> int:
     return int((await session.execute(charged)).scalar_one()) + int((await session.execute(reserved)).scalar_one())
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """What a call reserves for: the worst case of the model and output cap it asked for."""
+
+    model: str
+    worst_micros: int
+    stored: bool
+    cache_key: str
+
+
 async def open_call(
     sessions: async_sessionmaker[AsyncSession],
     payer: Payer,
@@ -63,38 +75,76 @@ async def open_call(
 ) -> str:
     """A streaming result holding the call's worst-case reservation; 402 when the balance or key cap lacks it."""
     result_id = new_result_id()
+    reservation = Reservation(model, worst_micros, stored, cache_key)
 
     async def work(session: AsyncSession) -> None:
-        await budget.lock_account(session, payer.account_id)
+        await budget.lock_account_row(session, payer.account_id)  # first: it also serialises the cap check
         cap = await session.scalar(select(col(ApiKey.monthly_cap_micros)).where(col(ApiKey.id) == payer.api_key_id))
-        if cap is not None:
-            spent = await key_month_spend_micros(session, payer.api_key_id)
-            if spent + worst_micros > cap:
-                raise KeyCapReached(
-                    "This API key has reached the monthly spending cap its owner set; it resets on the 1st (UTC)."
-                )
-        if not await budget.reserve_on_account(session, payer.account_id, worst_micros):
-            raise InsufficientBalance(
-                "The account's balance does not cover this request's worst-case cost: top up on the dashboard's "
-                "billing page, or ask for fewer output tokens (`max_tokens`)."
-            )
-        session.add(
-            Result(
-                id=result_id,
-                kind=ResultKind.API,
-                status=ResultStatus.STREAMING,
-                account_id=payer.account_id,
-                api_key_id=payer.api_key_id,
-                model=model,
-                reserved_micros=worst_micros,
-                stored=stored,
-                cache_key=cache_key if stored else None,  # only a kept answer can be replayed
-                started_at=utcnow(),
-            )
-        )
+        await _reserve(session, payer, cap, result_id, reservation)
 
     await in_transaction(sessions, work, name="completions.open")
     return result_id
+
+
+async def open_keyed_call(
+    sessions: async_sessionmaker[AsyncSession],
+    secret_key: str,
+    token: str,
+    admit: Callable[[int], None],
+    reservation: Reservation,
+) -> tuple[str, Payer]:
+    """The key check and the reservation in one transaction (the API's hot path: one round of the database).
+
+    401 for a key that is not live (read in this transaction, so a revocation holds at once everywhere);
+    `admit(key_id)` raises when the key asks too often (429); then as `open_call`.
+    """
+    result_id = new_result_id()
+
+    async def work(session: AsyncSession) -> Payer:
+        key = await check_key(session, secret_key, token)
+        admit(key.id)
+        payer = Payer(key.account_id, key.id)
+        if key.monthly_cap_micros is not None:  # the cap check reads the key's spend under the account's lock
+            await budget.lock_account_row(session, payer.account_id)
+        # Without a cap, the conditional UPDATE of `reserve_on_account` is the account's lock (the same row
+        # lock, taken first as the lock order wants) and alone keeps reservations within the balance.
+        await _reserve(session, payer, key.monthly_cap_micros, result_id, reservation)
+        return payer
+
+    payer = await in_transaction(sessions, work, name="completions.open")
+    return result_id, payer
+
+
+async def _reserve(
+    session: AsyncSession, payer: Payer, cap: int | None, result_id: str, reservation: Reservation
+) -> None:
+    """With the account locked: the key cap, the reservation, and the result row (Core statements)."""
+    worst = reservation.worst_micros
+    if cap is not None and await key_month_spend_micros(session, payer.api_key_id) + worst > cap:
+        raise KeyCapReached(
+            "This API key has reached the monthly spending cap its owner set; it resets on the 1st (UTC)."
+        )
+    if not await budget.reserve_on_account(session, payer.account_id, worst):
+        raise InsufficientBalance(
+            "The account's balance does not cover this request's worst-case cost: top up on the dashboard's "
+            "billing page, or ask for fewer output tokens (`max_tokens`)."
+        )
+    now = utcnow()
+    await session.execute(
+        insert(Result).values(
+            id=result_id,
+            kind=ResultKind.API,
+            status=ResultStatus.STREAMING,
+            account_id=payer.account_id,
+            api_key_id=payer.api_key_id,
+            model=reservation.model,
+            reserved_micros=worst,
+            stored=reservation.stored,
+            cache_key=reservation.cache_key if reservation.stored else None,  # only a kept answer is replayed
+            created_at=now,
+            started_at=now,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -111,22 +161,41 @@ class Answer:
 async def settle_call(
     sessions: async_sessionmaker[AsyncSession], catalog: ModelCatalog, result_id: str, answer: Answer
 ) -> int:
-    """Charge the actual cost (never more than reserved) once and finish the result; returns the charge."""
+    """Charge the actual cost (never more than reserved) once and finish the result; returns the charge.
+
+    The locks and writes of `budget.lock_for_money` + `budget.settle` (account, then result), as Core
+    statements: every API call runs this, and the ORM's loading and flushing cost more than the SQL.
+    """
 
     async def work(session: AsyncSession) -> int:
-        locked = await budget.lock_for_money(session, result_id)
-        if locked is None or locked.result.status.finished:
+        account_id = await session.scalar(select(col(Result.account_id)).where(col(Result.id) == result_id))
+        if account_id is None:
             return 0
-        result = locked.result
+        login = await session.scalar(
+            select(col(Account.login)).where(col(Account.id) == account_id).with_for_update(key_share=True)
+        )
+        columns = (Result.status, Result.model, Result.reserved_micros, Result.stored, Result.repository_id)
+        locked = select(*(col(c) for c in columns)).where(col(Result.id) == result_id).with_for_update(key_share=True)
+        row = (await session.execute(locked)).first()
+        if row is None or ResultStatus(row.status).finished:
+            return 0
         usage = answer.usage
-        actual = budget.cost_micros(catalog.get(result.model), usage.prompt_tokens, usage.completion_tokens)
-        charged = await budget.settle(session, result, actual)
-        result.status, result.finished_at = ResultStatus.DONE, utcnow()
-        result.prompt_tokens, result.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-        result.paid_by = locked.account.login if locked.account else None
-        if result.stored:
-            result.text, result.html, result.request = answer.text, answer.html, answer.record
-        return charged
+        actual = budget.cost_micros(catalog.get(row.model), usage.prompt_tokens, usage.completion_tokens)
+        held = budget.Held(result_id, account_id, row.repository_id, row.model, row.reserved_micros)
+        charged = await budget.charge(session, held, actual)
+        values: dict[str, Any] = {
+            "status": ResultStatus.DONE,
+            "finished_at": utcnow(),
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "paid_by": login,
+        }
+        if charged is not None:
+            values |= {"reserved_micros": 0, "cost_micros": charged}
+        if row.stored:
+            values |= {"text": answer.text, "html": answer.html, "request": answer.record}
+        await session.execute(update(Result).where(col(Result.id) == result_id).values(**values))
+        return charged or 0
 
     return await in_transaction(sessions, work, name="completions.settle")
 

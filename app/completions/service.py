@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from app.billing.budget import cost_micros
 from app.completions import accounting
 from app.completions.accounting import Answer, Payer
 from app.completions.request import CompletionCall
+from app.completions.settlements import PendingSettlements
 from app.completions.upstream import transport_error, upstream_error, usage_or_estimate
 from app.db.models import Result
 from app.errors import AppError
@@ -40,6 +41,7 @@ class CompletionClients:
     sessions: async_sessionmaker[AsyncSession]
     llm: LLMClient
     catalog: ModelCatalog
+    settlements: PendingSettlements
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,31 @@ class OpenCall:
         return {RESULT_URL_HEADER: self.result_url} if self.result_url else {}
 
 
-async def open_call(clients: CompletionClients, call: CompletionCall, payer: Payer) -> OpenCall:
+def _reservation(clients: CompletionClients, call: CompletionCall) -> accounting.Reservation:
     worst = cost_micros(clients.catalog.get(call.model), call.prompt_tokens, call.max_output_tokens)
-    result_id = await accounting.open_call(
-        clients.sessions, payer, model=call.model, worst_micros=worst, stored=call.store, cache_key=call.cache_key
-    )
+    return accounting.Reservation(call.model, worst, call.store, call.cache_key)
+
+
+def _opened(clients: CompletionClients, call: CompletionCall, result_id: str) -> OpenCall:
     url = f"{clients.settings.public_base}/r/{result_id}" if call.store else None
     return OpenCall(call, result_id, url)
+
+
+async def open_call(clients: CompletionClients, call: CompletionCall, payer: Payer) -> OpenCall:
+    r = _reservation(clients, call)
+    result_id = await accounting.open_call(
+        clients.sessions, payer, model=r.model, worst_micros=r.worst_micros, stored=r.stored, cache_key=r.cache_key
+    )
+    return _opened(clients, call, result_id)
+
+
+async def open_keyed_call(
+    clients: CompletionClients, call: CompletionCall, token: str, admit: Callable[[int], None]
+) -> OpenCall:
+    """`open_call` for a key not checked yet: the check and the reservation share one transaction."""
+    reservation, secret = _reservation(clients, call), clients.settings.secret_key
+    result_id, _payer = await accounting.open_keyed_call(clients.sessions, secret, token, admit, reservation)
+    return _opened(clients, call, result_id)
 
 
 async def complete(clients: CompletionClients, opened: OpenCall) -> bytes:
@@ -76,7 +96,9 @@ async def complete(clients: CompletionClients, opened: OpenCall) -> bytes:
         raise
     used = usage_or_estimate(usage, call.prompt_tokens, text)
     if opened.result_url is None:
-        await shielded(accounting.settle_call(clients.sessions, clients.catalog, opened.result_id, Answer(text, used)))
+        # Nothing to show at a URL: charged beside the response rather than before it (app.completions.settlements).
+        settle = accounting.settle_call(clients.sessions, clients.catalog, opened.result_id, Answer(text, used))
+        clients.settlements.start(settle, name=f"settle:{opened.result_id}")
         return body  # not kept: the upstream's own bytes, untouched
     payload["id"], payload["result_url"] = opened.result_id, opened.result_url
     record = {**call.kept_request, "response": payload}

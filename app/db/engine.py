@@ -57,7 +57,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pool_pre_ping: it is one more round trip on every checkout (every API call makes two or three). A
+    # connection that died with a database restart fails the statement in flight, and SQLAlchemy then
+    # invalidates the whole pool, so the next checkout connects afresh.
     return create_async_engine(url, **kwargs)
 
 

@@ -30,18 +30,25 @@ class Caller:
         options.setdefault("max_retries", 0)
         return AsyncOpenAI(api_key=key or self.key, base_url=base, http_client=http, **options)
 
+    async def settled(self) -> None:
+        """Until the charges of answered calls are written (a non-streamed call is charged beside its response)."""
+        await self.service.clients.settlements.drain()
+
     async def account(self) -> Account:
+        await self.settled()
         async with self.service.clients.sessions() as session:
             found = await session.get(Account, self.account_id)
         assert found is not None
         return found
 
     async def ledger(self) -> list[LedgerEntry]:
+        await self.settled()
         async with self.service.clients.sessions() as session:
             stmt = select(LedgerEntry).where(LedgerEntry.account_id == self.account_id).order_by(LedgerEntry.id)
             return list((await session.execute(stmt)).scalars())
 
     async def results(self) -> list[Result]:
+        await self.settled()
         async with self.service.clients.sessions() as session:
             stmt = select(Result).where(Result.account_id == self.account_id).order_by(Result.created_at)
             return list((await session.execute(stmt)).scalars())
