@@ -57,9 +57,10 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    # No pool_pre_ping: it is one more round trip on every checkout (every API call makes two or three). A
-    # connection that died with a database restart fails the statement in flight, and SQLAlchemy then
-    # invalidates the whole pool, so the next checkout connects afresh.
+    # pool_pre_ping costs one round trip per checkout (bench/api_latency.py --postgres), but without it the first
+    # request after a database restart fails on a dead connection, and a webhook delivery that fails is not
+    # redelivered by GitHub. Kept until every path retries a connection invalidated mid-statement.
+    kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
 
