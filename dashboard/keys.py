@@ -19,10 +19,12 @@ from app.api_keys.owner import create_viewers_key, revoke_viewers_key
 from app.api_keys.service import InvalidApiKeyRequest
 from app.api_keys.views import ApiKeyView, CreatedApiKey, created_view, key_view
 from app.auth.viewer import Viewer
+from app.context_api.snippets import ApiSnippets, plain_api_snippets
 from app.db.engine import Sessions
 from app.db.models import MAX_ROW_ID
 from app.guards import viewer_account
-from app.pages import html_response
+from app.models_catalog import ModelCatalog
+from app.pages import html_response, new_nonce
 from app.settings import Settings
 from dashboard.pages import render
 
@@ -36,6 +38,7 @@ class KeysPage:
     account: AccountSummary
     keys: list[ApiKeyView]
     api_base: str
+    api: ApiSnippets  # the plain OpenAI-compatible API, from code
     created: CreatedApiKey | None = None
     error: str | None = None
     revoked: bool = False
@@ -52,14 +55,25 @@ class RevokeForm(Struct):
     csrf_token: str = ""
 
 
-async def _page(sessions: Sessions, settings: Settings, viewer: Viewer, login: str | None, **extra: object) -> str:
+async def _page(
+    sessions: Sessions,
+    settings: Settings,
+    catalog: ModelCatalog,
+    viewer: Viewer,
+    login: str | None,
+    status_code: int = 200,
+    **extra: object,
+) -> Response[str]:
     async with sessions() as session:
         account = await viewer_account(session, viewer, login)
         assert account.id is not None
         keys = [key_view(row) for row in await repo.live_keys_of_account(session, account.id)]
         summary = await summarize(session, account)
-    page = KeysPage(viewer, summary, keys, f"{settings.public_base}/v1", **extra)  # type: ignore[arg-type]
-    return render("keys.html", title="API keys", page=page)
+    api = plain_api_snippets(settings.public_base, catalog.default_model)
+    page = KeysPage(viewer, summary, keys, api.base_url, api, **extra)  # type: ignore[arg-type]
+    nonce = new_nonce()  # the copy buttons' script carries it
+    text = render("keys.html", title="API keys", page=page, csp_nonce=nonce)
+    return html_response(text, status_code=status_code, headers=PRIVATE, nonce=nonce)
 
 
 @get("/keys", include_in_schema=False, media_type="text/html")
@@ -67,10 +81,11 @@ async def keys_page(
     viewer: NamedDependency[Viewer],
     sessions: NamedDependency[Sessions],
     settings: NamedDependency[Settings],
+    catalog: NamedDependency[ModelCatalog],
     account: Annotated[str | None, _ACCOUNT] = None,
     revoked: Annotated[bool, QueryParameter(description="A key was just revoked.")] = False,
 ) -> Response[str]:
-    return html_response(await _page(sessions, settings, viewer, account, revoked=revoked), headers=PRIVATE)
+    return await _page(sessions, settings, catalog, viewer, account, revoked=revoked)
 
 
 @post("/keys", include_in_schema=False, media_type="text/html", status_code=200)
@@ -79,6 +94,7 @@ async def keys_create(
     viewer: NamedDependency[Viewer],
     sessions: NamedDependency[Sessions],
     settings: NamedDependency[Settings],
+    catalog: NamedDependency[ModelCatalog],
     account: Annotated[str | None, _ACCOUNT] = None,
 ) -> Response[str]:
     """The new key is shown in this answer only (not behind a redirect: it must never be in a URL or history)."""
@@ -89,10 +105,9 @@ async def keys_create(
             )
     except InvalidApiKeyRequest as exc:  # the page again, with the reason and what was typed
         form = {"name": data.name, "monthly_cap_usd": data.monthly_cap_usd}
-        page = await _page(sessions, settings, viewer, account, error=exc.detail, form=form)
-        return html_response(page, status_code=400, headers=PRIVATE)
+        return await _page(sessions, settings, catalog, viewer, account, 400, error=exc.detail, form=form)
     created = created_view(made.row, made.key)
-    return html_response(await _page(sessions, settings, viewer, account, created=created), headers=PRIVATE)
+    return await _page(sessions, settings, catalog, viewer, account, created=created)
 
 
 @post("/keys/{key_id:int}/revoke", include_in_schema=False, status_code=303)

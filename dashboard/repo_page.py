@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.summary import AccountSummary, summarize
 from app.auth.viewer import Viewer
 from app.billing.budget import month_start
+from app.context_api.snippets import ApiSnippets, context_snippets
 from app.context_files.snippets import Snippet, context_snippet
 from app.context_files.validation import is_context_id
 from app.context_settings.access import viewer_repository
@@ -38,6 +39,7 @@ class ContextRow:
     state: ContextState
     month: Totals
     snippet: Snippet | None  # the README badge (valid contexts)
+    api: ApiSnippets | None = None  # "Use as API" (valid contexts)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ async def repo_page(
     owner: str,
     name: str,
     *,
+    model: str,  # the model the "Use as API" examples name
     notice: str | None = None,
     error: str | None = None,
     cap_input: str | None = None,
@@ -94,7 +97,12 @@ async def repo_page(
     summed = activity(report, today, first)
     current = await repo_settings(session, repo, account.login, public_base=settings.public_base, since=first)
     rows = [
-        ContextRow(state, summed.by_context.get(state.context_id, Totals()), _snippet(settings, repo, state))
+        ContextRow(
+            state,
+            summed.by_context.get(state.context_id, Totals()),
+            _snippet(settings, repo, state),
+            _api(settings, repo, state, model),
+        )
         for state in current.contexts
     ]
     return RepoPage(
@@ -121,3 +129,10 @@ def _snippet(settings: Settings, repo: Repository, state: ContextState) -> Snipp
         return None
     summary = state.summary or state.context_id
     return context_snippet(settings.public_base, repo.owner, repo.name, None, state.context_id, summary)
+
+
+def _api(settings: Settings, repo: Repository, state: ContextState, model: str) -> ApiSnippets | None:
+    """The context's base URL on the default branch, like its badge."""
+    if state.status != ContextStatus.VALID:
+        return None
+    return context_snippets(settings.public_base, repo.owner, repo.name, None, state.context_id, model)

@@ -21,6 +21,7 @@ from app.auth.viewer import Viewer
 from app.context_settings.access import viewer_repository
 from app.context_settings.service import InvalidCap, change_cap, change_pause
 from app.links.invalidation import InvalidationBus
+from app.models_catalog import ModelCatalog
 from app.pages import html_response
 from app.security_headers import new_nonce
 from app.settings import Settings
@@ -45,13 +46,16 @@ async def repo_view(
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],
     settings: NamedDependency[Settings],
+    catalog: NamedDependency[ModelCatalog],
     owner: FromPath[str],
     repo: FromPath[str],
     saved: FromQuery[str | None] = None,
     context: FromQuery[str | None] = None,
 ) -> Response[str]:
     """Contexts, badges, this month's usage, recent answers, referrers, cap and pause."""
-    page = await repo_page(session, viewer, settings, owner, repo, notice=notice_text(saved, context))
+    page = await repo_page(
+        session, viewer, settings, owner, repo, model=catalog.default_model, notice=notice_text(saved, context)
+    )
     return _html(page)
 
 
@@ -66,6 +70,7 @@ async def repo_cap(
     session: NamedDependency[AsyncSession],
     viewer: NamedDependency[Viewer],
     settings: NamedDependency[Settings],
+    catalog: NamedDependency[ModelCatalog],
     owner: FromPath[str],
     repo: FromPath[str],
 ) -> Response[str] | Redirect:
@@ -76,7 +81,14 @@ async def repo_cap(
     except InvalidCap as refused:
         await session.rollback()
         page = await repo_page(
-            session, viewer, settings, owner, repo, error=refused.detail, cap_input=data.monthly_cap_usd[:40]
+            session,
+            viewer,
+            settings,
+            owner,
+            repo,
+            model=catalog.default_model,
+            error=refused.detail,
+            cap_input=data.monthly_cap_usd[:40],
         )
         return _html(page, status_code=refused.status_code)
     await session.commit()

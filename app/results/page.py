@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.context_api.snippets import ApiSnippets, context_snippets
 from app.db.models import Repository, Result, ResultStatus
 from app.pages import render, safe
 from app.results.failures import public_error
@@ -76,6 +77,20 @@ def _preview(result: Result, repo: Repository | None, question: Question | None,
     return Preview(title=title, description=description, url=f"{site.public_base}/r/{result.id}")
 
 
+def _api_snippets(result: Result, repo: Repository | None, site: Site) -> ApiSnippets | None:
+    """How to ask this answer's context from code: a link's context (its branch, in the default branch's short
+    form when it is the default), or the context a stored API call was asked of."""
+    if repo is not None and result.context_id and result.model:
+        branch = None if result.branch in (None, repo.default_branch) else result.branch
+        return context_snippets(site.public_base, repo.owner, repo.name, branch, result.context_id, result.model)
+    asked = asked_context(result)
+    if asked and result.model:
+        return context_snippets(
+            site.public_base, asked["owner"], asked["repo"], asked.get("branch"), asked["context_id"], result.model
+        )
+    return None
+
+
 def result_page(
     result: Result,
     repo: Repository | None,
@@ -110,4 +125,5 @@ def result_page(
         fallback_url=fallback_url,
         answer_html=safe(answer) if result.status == ResultStatus.DONE else None,
         waiting=not result.status.finished,
+        api=_api_snippets(result, repo, site),
     )
