@@ -21,6 +21,9 @@ async def test_an_owner_creates_uses_and_revokes_a_key_from_the_page(service: Se
     token = await _signed_in(service, fake_github)
     empty = await service.client.get("/dashboard/keys")
     assert empty.status_code == 200 and "No keys yet" in empty.text
+    assert "curl http://contextjson.test/v1/chat/completions" in empty.text  # "Use as API", the plain base URL
+    nonce = empty.text.split('copy.js" nonce="', 1)[1].split('"', 1)[0]
+    assert f"'nonce-{nonce}'" in empty.headers["content-security-policy"]
     assert "private" in empty.headers["cache-control"]
     form = {"name": "CI", "monthly_cap_usd": "7.5", "csrf_token": token}
     made = await service.client.post("/dashboard/keys", data=form)

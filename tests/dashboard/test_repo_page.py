@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.context_api.snippets import context_snippets
 from app.context_files.snippets import context_snippet
 from app.db.models import Result
 from tests.auth.helpers import log_in
@@ -71,6 +72,11 @@ async def test_each_context_shows_its_state_link_and_badge(service: Service, fak
     )
     assert 'data-copy="badge-md-explain"' in html and 'data-copy="badge-html-explain"' in html
     assert "badge-md-too-long" not in html  # no badge for a context that cannot answer
+    model = service.clients.catalog.default_model
+    api = context_snippets("http://contextjson.test", "acme", "widgets", None, "explain", model)
+    assert pre_text(html, "api-explain-curl") == api.curl and pre_text(html, "api-explain-python") == api.python
+    assert pre_text(html, "api-explain-mcp") == api.mcp_config and 'data-copy="api-explain-mcp"' in html
+    assert "api-too-long-curl" not in html
     assert "No answers yet" in html
     # The copy buttons' script is a file carrying the page's nonce: no inline script, no inline handler.
     nonce = html.split('copy.js" nonce="', 1)[1].split('"', 1)[0]
