@@ -68,7 +68,8 @@ def path_problem(path: str) -> str | None:
     segments = path.split("/")
     if ".." in segments:
         return "path has a '..' segment"
-    if any(segment == "" for segment in segments) or any(s.strip() != s for s in segments):
+    # `./a//b` is normalised to `a/b`; only a trailing slash (a directory) is an error.
+    if segments[-1] == "" or any(s.strip() != s for s in segments):
         return "path has an empty or padded segment"
     if any(ord(ch) < 32 for ch in path):
         return "path contains a control character"
@@ -76,7 +77,7 @@ def path_problem(path: str) -> str | None:
 
 
 def _normalise(path: str) -> str:
-    return "/".join(segment for segment in path.split("/") if segment != ".")
+    return "/".join(segment for segment in path.split("/") if segment not in ("", "."))
 
 
 def parse_answer(text: str) -> ParsedAnswer:
