@@ -28,9 +28,9 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.shared.exceptions import MCPError
 from starlette.requests import Request as StarletteRequest
 
-from app.clients import Clients
 from app.completions.accounting import Payer
 from app.completions.routes import api_payer
+from app.context_api.clients import context_clients
 from app.context_api.mcp_asgi import ASGIAppResponse
 from app.context_api.mcp_docs import McpMethodNotAllowed
 from app.context_api.mcp_http import checked_message, media_types
@@ -135,7 +135,7 @@ async def serve_mcp(
     request: Request[Any, Any, Any], owner: str, repo: str, branch: str | None, context_id: str
 ) -> Response[Any]:
     """POST on a context's MCP URL: the key and the context checked here, the message answered by the SDK."""
-    clients: Clients = request.app.state.clients
+    clients = context_clients(request)
     payer = await api_payer(request, clients.settings)
     target = await find_context(request, payer, owner, repo, branch, context_id)
     body = await checked_message(request)

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import mcp_types as types
 
-from app.clients import Clients, pick
+from app.clients import pick
 from app.completions.relay import relay, start_stream
 from app.completions.request import parse_call
 from app.completions.service import CompletionClients, open_call
+from app.context_api.clients import context_clients
 from app.context_api.target import resolve_context_target
 from app.errors import AppError
 
@@ -70,7 +71,7 @@ async def ask(call: McpCall, arguments: dict[str, Any], report_progress: ReportP
         return tool_error("`prompt` is required: the question to answer, as a non-empty string.")
     if model is not None and not isinstance(model, str):
         return tool_error("`model` must be a string: one of the models tools/list names.")
-    clients: Clients = call.request.app.state.clients
+    clients = context_clients(call.request)
     completion = pick(CompletionClients, vars(clients))
     try:
         target = await resolve_context_target(

@@ -24,12 +24,13 @@ from litestar.params import FromPath
 from litestar.response import Response
 
 from app.api_keys.authenticator import api_key_viewer
-from app.clients import Clients, pick
+from app.clients import pick
 from app.completions.accounting import Payer
 from app.completions.docs import COMPLETION_OPERATION, MODELS_OPERATION
 from app.completions.request import parse_call
 from app.completions.routes import answer_call, api_payer, model_list
 from app.completions.service import CompletionClients
+from app.context_api.clients import context_clients
 from app.context_api.docs import (
     CONTEXT_COMPLETION_BODY,
     CONTEXT_COMPLETION_RESPONSES,
@@ -64,7 +65,7 @@ ContextRoute = Callable[[Request[Any, Any, Any], ContextAddress], Awaitable[Resp
 
 async def chat(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
     """A chat completion with the context's system message first, billed to the caller's key."""
-    clients: Clients = request.app.state.clients
+    clients = context_clients(request)
     payer = await api_payer(request, clients.settings)
     raw = await request.body()
     model = _asked_model(raw)  # the context is cut to fit the window of the model asked
@@ -91,7 +92,7 @@ def _asked_model(raw: bytes) -> str | None:
 
 async def models(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
     """The models a context may be asked with (any of the service's), for a key that may ask it."""
-    clients: Clients = request.app.state.clients
+    clients = context_clients(request)
     payer = await api_payer(request, clients.settings)
     await find_context(request, payer, at.owner, at.repo, at.branch, at.context_id)
     return Response(model_list(clients.catalog), status_code=200)  # also under the tree handler (303)
@@ -99,7 +100,7 @@ async def models(request: Request[Any, Any, Any], at: ContextAddress) -> Respons
 
 async def explain(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:
     """The base URL explained in plain text; a private repository only to its owner's key."""
-    clients: Clients = request.app.state.clients
+    clients = context_clients(request)
     viewer = await api_key_viewer(request)
     payer = Payer(min(viewer.account_ids), viewer.api_key_id) if viewer and viewer.api_key_id else None
     target = await find_context(request, payer, at.owner, at.repo, at.branch, at.context_id)

@@ -17,9 +17,10 @@ from githubkit.exception import GitHubException
 from litestar import Request
 
 from app.accounts.visibility import installation_of
-from app.clients import Clients, pick
+from app.clients import pick
 from app.completions.accounting import Payer
 from app.context_api import errors
+from app.context_api.clients import ContextClients, context_clients
 from app.context_api.message_cache import BuiltMessages, ContextMessageCache, MessageKey
 from app.context_files.checks import CheckClients
 from app.context_files.validation import ContextEntry
@@ -81,7 +82,7 @@ async def resolve_context_target(
     `model`: the caller's model, when it names one the service offers; the context is cut to fit its window
     (and `ContextTarget.model` is that model). Otherwise the entry's model.
     """
-    clients: Clients = request.app.state.clients
+    clients = context_clients(request)
     target = await find_context(request, payer, owner, repo, branch, context_id)
     if model is not None and model in clients.catalog:
         target = replace(target, model=model)
@@ -103,7 +104,7 @@ async def find_context(
     request: Request, payer: Payer | None, owner: str, repo: str, branch: str | None, context_id: str
 ) -> Target:
     """The repository, branch, head and entry a base URL names (nothing is built); payer None sees public ones only."""
-    clients: Clients = request.app.state.clients
+    clients = context_clients(request)
     resolver: LinkResolver = request.app.state.link_resolver
     try:
         check_names(owner, repo, branch, context_id)
@@ -113,7 +114,7 @@ async def find_context(
         raise errors.from_link_error(exc) from None
 
 
-async def served_repository(clients: Clients, payer: Payer | None, owner: str, name: str) -> Repository:
+async def served_repository(clients: ContextClients, payer: Payer | None, owner: str, name: str) -> Repository:
     """The repository for this payer, following one rename; a private one only for its installation's account."""
     unknown = link_errors.RepoNotFound(link_errors.unknown_repository_detail(owner, name))
     async with clients.sessions() as session:
@@ -131,7 +132,7 @@ async def served_repository(clients: Clients, payer: Payer | None, owner: str, n
     return repo
 
 
-def _message_cache(request: Request, clients: Clients) -> ContextMessageCache:
+def _message_cache(request: Request, clients: ContextClients) -> ContextMessageCache:
     state = request.app.state
     cache: ContextMessageCache | None = getattr(state, "context_messages", None)
     if cache is None:
@@ -145,7 +146,7 @@ def message_key(target: Target, context_id: str) -> MessageKey:
     return (repo.id, target.head, context_id, entry_json, target.model, repo.full_name, target.branch)
 
 
-async def _built_messages(request: Request, clients: Clients, target: Target, context_id: str) -> BuiltMessages:
+async def _built_messages(request: Request, clients: ContextClients, target: Target, context_id: str) -> BuiltMessages:
     cache = _message_cache(request, clients)
     try:
         return await cache.get(message_key(target, context_id), lambda: build_messages(clients, target))
@@ -160,7 +161,7 @@ async def _built_messages(request: Request, clients: Clients, target: Target, co
         raise errors.GitHubUnavailable(f"Could not download {target.repo.full_name} from GitHub.") from None
 
 
-async def build_messages(clients: Clients, target: Target) -> BuiltMessages:
+async def build_messages(clients: ContextClients, target: Target) -> BuiltMessages:
     """The system message a generation of this entry would send: repo intro, repo context, the entry's prompt."""
     repo = target.repo
     entry = ContextEntry.from_dict(target.entry)
