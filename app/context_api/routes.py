@@ -106,7 +106,7 @@ async def explain(request: Request[Any, Any, Any], at: ContextAddress) -> Respon
     target = await find_context(request, payer, at.owner, at.repo, at.branch, at.context_id)
     text = explanation(clients.settings.public_base, target, at.branch, at.context_id)
     headers = PRIVATE_HEADERS if target.repo.private else {}
-    return Response(text, status_code=200, media_type="text/plain; charset=utf-8", headers=headers)
+    return Response(text, status_code=200, media_type="text/plain", headers=headers)
 
 
 async def mcp(request: Request[Any, Any, Any], at: ContextAddress) -> Response[Any]:

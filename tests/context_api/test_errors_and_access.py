@@ -100,7 +100,7 @@ async def test_get_on_a_base_url_explains_it(service: Service, fake_github: Any)
     ):
         resp = await service.client.get(path)
         assert resp.status_code == 200, (path, resp.text)
-        assert resp.headers["content-type"].startswith("text/plain")
+        assert resp.headers["content-type"] == "text/plain; charset=utf-8"  # one charset, as sent
         text = resp.text
         assert f"curl {url}/v1/chat/completions" in text and f'base_url="{url}/v1"' in text
         assert f"{url}/mcp" in text and "from openai import OpenAI" in text
