@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tests.operations.cli import run_cli
 from tests.support.payloads import installation_payload
 from tests.support.process import free_port, serve_process
 from tests.support.webhook_examples import sign_payload
@@ -60,3 +61,16 @@ def serve_installed(
             assert time.monotonic() < deadline, "installation was not processed"
             time.sleep(0.05)
         yield base
+
+
+@contextmanager
+def serve_with_api_key(
+    fake_github: Any, fake_llm: Any, tmp_path: Path, files: dict[str, str], key_name: str
+) -> Iterator[tuple[str, str]]:
+    """`contextjson serve` with acme's repository installed, and an API key of acme made with the CLI, as an
+    operator would: (the service's base URL, the key)."""
+    env = {"SECRET_KEY": "running-service-secret-key", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    with serve_installed(fake_github, fake_llm, tmp_path, files, env=env) as base:
+        made = run_cli(["apikey", "create", "--account", "acme", "--name", key_name], env)
+        assert made.returncode == 0, made.stderr
+        yield base, made.stdout.split()[-1]

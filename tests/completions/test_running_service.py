@@ -14,10 +14,8 @@ import httpx
 import openai
 import pytest
 
-from tests.browser.server import serve_installed
-from tests.operations.cli import run_cli
+from tests.browser.server import serve_with_api_key
 
-SECRET_KEY = "running-service-secret-key-for-api-tests"
 FILES = {
     "README.md": "# widgets\n",
     "context.json": json.dumps({"context": {"explain": {"summary": "Explain", "pathPatterns": ["README.md"]}}}),
@@ -27,11 +25,8 @@ FILES = {
 @pytest.fixture
 def served(fake_github: Any, fake_llm: Any, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The service's base URL and an API key of acme, made on the server with the CLI."""
-    env = {"SECRET_KEY": SECRET_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
-    with serve_installed(fake_github, fake_llm, tmp_path, FILES, env=env) as base:
-        made = run_cli(["apikey", "create", "--account", "acme", "--name", "sdk"], env)
-        assert made.returncode == 0, made.stderr
-        yield base, made.stdout.split()[-1]
+    with serve_with_api_key(fake_github, fake_llm, tmp_path, FILES, "sdk") as served:
+        yield served
 
 
 def test_the_sdk_streams_and_stores_against_the_running_service(served: tuple[str, str], fake_llm: Any) -> None:

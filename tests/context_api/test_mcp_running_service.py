@@ -17,10 +17,8 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.browser.server import serve_installed
-from tests.operations.cli import run_cli
+from tests.browser.server import serve_with_api_key
 
-SECRET_KEY = "running-service-secret-key-for-mcp-tests"
 FILES = {
     "README.md": "# widgets\n",
     "src/widgets.py": "def widget():\n    return 42\n",
@@ -32,11 +30,8 @@ ANSWER = " ".join(f"word{i}" for i in range(12))
 @pytest.fixture
 def served(fake_github: Any, fake_llm: Any, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """The service's base URL and an API key made on the server with the CLI."""
-    env = {"SECRET_KEY": SECRET_KEY, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
-    with serve_installed(fake_github, fake_llm, tmp_path, FILES, env=env) as base:
-        made = run_cli(["apikey", "create", "--account", "acme", "--name", "mcp"], env)
-        assert made.returncode == 0, made.stderr
-        yield base, made.stdout.split()[-1]
+    with serve_with_api_key(fake_github, fake_llm, tmp_path, FILES, "mcp") as served:
+        yield served
 
 
 async def test_the_sdk_client_over_real_http(served: tuple[str, str], fake_llm: Any) -> None:
